@@ -1,0 +1,112 @@
+// The key types fleetpki knows, in one table. Adding a type (ML-DSA, which Node 24's
+// OpenSSL 3.5 can generate and sign with) means one more entry here and in
+// `classifyPublicKey`, not a change to the CA or the RA.
+
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { BadRequest } from '../errors.ts';
+import { OID } from './oids.ts';
+import { sequence, tlv, TAG } from './der.ts';
+
+/** Key types a CA key or a generated device key can have. */
+export const KEY_TYPES = ['ec-p256', 'ec-p384', 'ed25519', 'rsa-2048', 'rsa-3072', 'rsa-4096'] as const;
+export type KeyType = (typeof KEY_TYPES)[number];
+
+/** Families a profile can allow; RSA sizes are bounded by a minimum instead of listed. */
+export const KEY_FAMILIES = ['ec-p256', 'ec-p384', 'ed25519', 'rsa'] as const;
+export type KeyFamily = (typeof KEY_FAMILIES)[number];
+
+export interface KeyDescription {
+  family: KeyFamily;
+  /** e.g. ec-p256, rsa-3072 (any RSA size, not only the generated ones). */
+  name: string;
+  bits: number;
+}
+
+/** How a key of this type signs an X.509 object. */
+export interface SignatureScheme {
+  /** DER of the AlgorithmIdentifier placed in the certificate and its signatureAlgorithm. */
+  algorithmDer: Buffer;
+  oid: string;
+  /** Digest for crypto.sign, null where the algorithm hashes internally (Ed25519). */
+  digest: string | null;
+}
+
+function oidDer(oid: string): Buffer {
+  const parts = oid.split('.').map(Number);
+  const bytes: number[] = [parts[0] * 40 + parts[1]];
+  for (const part of parts.slice(2)) {
+    const chunk: number[] = [];
+    let n = part;
+    do {
+      chunk.unshift(n & 0x7f);
+      n = Math.floor(n / 128);
+    } while (n > 0);
+    for (let i = 0; i < chunk.length - 1; i++) chunk[i] |= 0x80;
+    bytes.push(...chunk);
+  }
+  return tlv(TAG.OID, Buffer.from(bytes));
+}
+
+function scheme(oid: string, digest: string | null, withNullParams: boolean): SignatureScheme {
+  const parts = withNullParams ? [oidDer(oid), tlv(TAG.NULL)] : [oidDer(oid)];
+  return { algorithmDer: sequence(...parts), oid, digest };
+}
+
+const SCHEMES: Record<KeyFamily, (bits: number) => SignatureScheme> = {
+  'ec-p256': () => scheme(OID.ecdsaWithSha256, 'sha256', false),
+  'ec-p384': () => scheme(OID.ecdsaWithSha384, 'sha384', false),
+  ed25519: () => scheme(OID.ed25519, null, false),
+  rsa: (bits) => (bits >= 4096 ? scheme(OID.sha384WithRsa, 'sha384', true) : scheme(OID.sha256WithRsa, 'sha256', true)),
+};
+
+export function signatureScheme(key: KeyDescription): SignatureScheme {
+  return SCHEMES[key.family](key.bits);
+}
+
+export function isKeyType(value: string): value is KeyType {
+  return (KEY_TYPES as readonly string[]).includes(value);
+}
+
+export function generateKeyPair(type: KeyType): { privateKey: KeyObject; publicKey: KeyObject } {
+  switch (type) {
+    case 'ec-p256':
+      return generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    case 'ec-p384':
+      return generateKeyPairSync('ec', { namedCurve: 'P-384' });
+    case 'ed25519':
+      return generateKeyPairSync('ed25519');
+    case 'rsa-2048':
+    case 'rsa-3072':
+    case 'rsa-4096':
+      return generateKeyPairSync('rsa', { modulusLength: Number(type.slice(4)) });
+  }
+}
+
+const CURVES: Record<string, KeyFamily> = { prime256v1: 'ec-p256', secp384r1: 'ec-p384' };
+
+/** What kind of key this is, from the key itself; refuses what fleetpki cannot sign for or accept. */
+export function classifyPublicKey(key: KeyObject): KeyDescription {
+  const details = key.asymmetricKeyDetails ?? {};
+  switch (key.asymmetricKeyType) {
+    case 'ec': {
+      const family = CURVES[details.namedCurve ?? ''];
+      if (!family) throw new BadRequest(`unsupported elliptic curve ${details.namedCurve ?? 'unknown'}; use P-256 or P-384`);
+      return { family, name: family, bits: family === 'ec-p256' ? 256 : 384 };
+    }
+    case 'rsa': {
+      const bits = details.modulusLength ?? 0;
+      return { family: 'rsa', name: `rsa-${bits}`, bits };
+    }
+    case 'ed25519':
+      return { family: 'ed25519', name: 'ed25519', bits: 256 };
+    default:
+      throw new BadRequest(`unsupported public key type ${key.asymmetricKeyType ?? 'unknown'}`);
+  }
+}
+
+export function describeKeyType(type: KeyType): KeyDescription {
+  if (type.startsWith('rsa-')) return { family: 'rsa', name: type, bits: Number(type.slice(4)) };
+  return { family: type as KeyFamily, name: type, bits: type === 'ec-p384' ? 384 : 256 };
+}
+
+export { oidDer };

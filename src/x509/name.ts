@@ -1,0 +1,65 @@
+// Distinguished names: encode from ordered attribute pairs, render the way `openssl x509
+// -subject -nameopt RFC2253`-less default prints them ("C=DE, O=Acme, CN=x").
+
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { AttributeTypeAndValue, AttributeValue, Name, RelativeDistinguishedName } from '@peculiar/asn1-x509';
+import { BadRequest } from '../errors.ts';
+
+const ATTRIBUTES: Record<string, string> = {
+  C: '2.5.4.6',
+  ST: '2.5.4.8',
+  L: '2.5.4.7',
+  O: '2.5.4.10',
+  OU: '2.5.4.11',
+  CN: '2.5.4.3',
+  serialNumber: '2.5.4.5',
+  DC: '0.9.2342.19200300.100.1.25',
+  UID: '0.9.2342.19200300.100.1.1',
+  emailAddress: '1.2.840.113549.1.9.1',
+};
+const SHORT_NAMES = Object.fromEntries(Object.entries(ATTRIBUTES).map(([k, v]) => [v, k]));
+/** RFC 5280 requires PrintableString for these; IA5String for DC and emailAddress. */
+const PRINTABLE = new Set(['C', 'serialNumber']);
+const IA5 = new Set(['DC', 'emailAddress']);
+
+export type NameAttributes = Array<[attribute: string, value: string]>;
+
+export function isNameAttribute(attribute: string): boolean {
+  return attribute in ATTRIBUTES;
+}
+
+function attributeValue(attribute: string, value: string): AttributeValue {
+  if (PRINTABLE.has(attribute)) {
+    if (!/^[A-Za-z0-9 '()+,\-./:=?]*$/.test(value)) {
+      throw new BadRequest(`subject ${attribute} "${value}" has characters a PrintableString cannot hold`);
+    }
+    return new AttributeValue({ printableString: value });
+  }
+  if (IA5.has(attribute)) return new AttributeValue({ ia5String: value });
+  return new AttributeValue({ utf8String: value });
+}
+
+export function encodeName(attributes: NameAttributes): Buffer {
+  const rdns = attributes.map(([attribute, value]) => {
+    const type = ATTRIBUTES[attribute];
+    if (!type) throw new BadRequest(`unknown subject attribute ${attribute}`);
+    if (value.length === 0 || value.length > 64) {
+      throw new BadRequest(`subject ${attribute} must be 1 to 64 characters, got ${value.length}`);
+    }
+    if (attribute === 'C' && !/^[A-Z]{2}$/.test(value)) throw new BadRequest(`subject C must be a two-letter country code`);
+    return new RelativeDistinguishedName([new AttributeTypeAndValue({ type, value: attributeValue(attribute, value) })]);
+  });
+  return Buffer.from(AsnConvert.serialize(new Name(rdns)));
+}
+
+export function nameToString(der: Uint8Array): string {
+  const name = AsnConvert.parse(der, Name);
+  return name
+    .flatMap((rdn) => rdn.map((atv) => `${SHORT_NAMES[atv.type] ?? atv.type}=${atv.value.toString()}`))
+    .join(', ');
+}
+
+export function nameToAttributes(der: Uint8Array): NameAttributes {
+  const name = AsnConvert.parse(der, Name);
+  return name.flatMap((rdn) => rdn.map((atv): [string, string] => [SHORT_NAMES[atv.type] ?? atv.type, atv.value.toString()]));
+}
