@@ -1,0 +1,15 @@
+// Migrations live in code, not in files read at run time, so a bundled or installed
+// fleetpki carries its schema with it. Names sort in the order they must run.
+import type { Migration, MigrationProvider } from 'kysely/migration';
+import type { Engine } from '../schema.ts';
+import { initialMigration } from './001-initial.ts';
+
+export function createMigrations(engine: Engine): Record<string, Migration> {
+  return {
+    '001-initial': initialMigration(engine),
+  };
+}
+
+export function migrationProvider(engine: Engine): MigrationProvider {
+  return { getMigrations: async () => createMigrations(engine) };
+}

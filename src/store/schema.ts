@@ -1,0 +1,125 @@
+// The one schema both engines (SQLite through node:sqlite, PostgreSQL through pg) share.
+// Conventions that keep every query portable:
+// - timestamps are ISO 8601 UTC text from Date.toISOString(), which sorts lexicographically,
+//   so "expiring before" is a plain string comparison on both engines;
+// - JSON is stored as text and parsed by the repositories;
+// - binary columns (DER, encrypted keys) are BLOB on SQLite and BYTEA on PostgreSQL and
+//   always come back to callers as Buffer;
+// - no booleans (SQLite has none): states are text enums.
+
+export type Engine = 'sqlite' | 'postgres';
+
+export type CaKind = 'root' | 'issuing';
+export type CaStatus = 'active' | 'retired';
+export type DeviceStatus = 'registered' | 'active' | 'suspended' | 'decommissioned';
+export type Criticality = 'low' | 'medium' | 'high' | 'critical';
+export type CertificateStatus = 'valid' | 'revoked' | 'on_hold';
+export type Role = 'admin' | 'operator' | 'auditor';
+
+export interface CasTable {
+  id: string;
+  name: string;
+  parent_id: string | null;
+  kind: CaKind;
+  status: CaStatus;
+  key_type: string;
+  subject: string;
+  serial_hex: string;
+  ski_hex: string;
+  not_before: string;
+  not_after: string;
+  certificate_der: Buffer;
+  /** Encrypted private key (software signer); null when only the certificate was imported (offline root). */
+  key_ref: string | null;
+  encrypted_key: Buffer | null;
+  created_at: string;
+}
+
+export interface ProfilesTable {
+  name: string;
+  /** JSON of the Profile type (src/ra/profile.ts). */
+  definition: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DevicesTable {
+  id: string;
+  external_serial: string;
+  model: string | null;
+  device_class: string;
+  environment: string;
+  site: string | null;
+  owner: string | null;
+  criticality: Criticality;
+  status: DeviceStatus;
+  /** JSON object of free metadata. */
+  metadata: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CertificatesTable {
+  id: string;
+  issuer_id: string;
+  serial_hex: string;
+  subject: string;
+  /** JSON array of "dns:x", "ip:x", "uri:x", "email:x". */
+  sans: string;
+  key_type: string;
+  spki_sha256: string;
+  fingerprint_sha256: string;
+  not_before: string;
+  not_after: string;
+  renew_after: string;
+  status: CertificateStatus;
+  revocation_reason: string | null;
+  revoked_at: string | null;
+  profile: string;
+  device_id: string | null;
+  replaces_id: string | null;
+  der: Buffer;
+  created_at: string;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  role: Role;
+  /** SHA-256 hex of the token: tokens are 256-bit random, so a fast hash is enough. */
+  token_hash: string;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface AuditEventsTable {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  outcome: 'success' | 'refused' | 'error';
+  /** JSON object. */
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** Single row (id = 1): the last sequence number and hash, so appends chain and a truncated tail is detected. */
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
+export interface Database {
+  cas: CasTable;
+  profiles: ProfilesTable;
+  devices: DevicesTable;
+  certificates: CertificatesTable;
+  api_tokens: ApiTokensTable;
+  audit_events: AuditEventsTable;
+  audit_head: AuditHeadTable;
+}
