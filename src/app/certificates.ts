@@ -1,0 +1,82 @@
+// Certificate operations as the front ends see them. One issuing path for every protocol:
+// parse -> RA approval -> CA issuance, refusals audited on the way out.
+
+import { issueCertificate } from '../ca/issue.ts';
+import { REVOCATION_REASONS, type RevocationReason } from '../ca/revocation-reasons.ts';
+import { BadRequest, Conflict, NotFound } from '../errors.ts';
+import { approve } from '../ra/approve.ts';
+import { getCertificate as getRow, updateCertificateStatus } from '../store/repos/certificates.ts';
+import { getDevice } from '../store/repos/devices.ts';
+import type { CertificatesTable } from '../store/schema.ts';
+import { parseCsr } from '../x509/csr.ts';
+import type { Context } from './context.ts';
+import { getProfile } from './profiles.ts';
+import { audited } from './refusal.ts';
+
+export interface IssueInput {
+  csr: string | Uint8Array;
+  profile: string;
+  deviceId: string;
+  /** The certificate this one renews; must belong to the same device. */
+  replaces?: string | null;
+}
+
+async function replacedCertificate(ctx: Context, id: string | null | undefined, deviceId: string): Promise<string | null> {
+  if (!id) return null;
+  const old = await getRow(ctx.db, id);
+  if (!old) throw new NotFound(`certificate ${id} to be replaced does not exist`);
+  if (old.device_id !== deviceId) throw new BadRequest(`certificate ${id} belongs to another device`);
+  return old.id;
+}
+
+export async function issueFromCsr(ctx: Context, input: IssueInput, actor: string): Promise<CertificatesTable> {
+  return audited(ctx, actor, 'certificate.issue', `device:${input.deviceId}`, async () => {
+    const csr = parseCsr(input.csr);
+    const profile = await getProfile(ctx, input.profile).catch((error) => {
+      throw error instanceof NotFound ? new BadRequest(`unknown profile ${input.profile}`) : error;
+    });
+    const device = await getDevice(ctx.db, input.deviceId);
+    if (!device) throw new NotFound(`no device with id ${input.deviceId}`);
+    const issuer = await ctx.cas.byName(profile.ca);
+    const replacesId = await replacedCertificate(ctx, input.replaces, device.id);
+    const approved = approve({
+      ctx: { csr, profile, device, issuer: issuer.row },
+      issuerNotBefore: issuer.cert.notBefore,
+      issuerNotAfter: issuer.cert.notAfter,
+      now: new Date(),
+      replacesId,
+    });
+    return issueCertificate({ ledger: ctx.ledger, issuer: (id) => ctx.cas.get(id), passphrase: ctx.passphrase }, approved, actor);
+  });
+}
+
+export async function getCertificate(ctx: Context, id: string): Promise<CertificatesTable> {
+  const row = await getRow(ctx.db, id);
+  if (!row) throw new NotFound(`no certificate with id ${id}`);
+  return row;
+}
+
+export function parseReason(reason: string | undefined): RevocationReason {
+  const name = (reason ?? 'unspecified') as RevocationReason;
+  if (!(name in REVOCATION_REASONS)) {
+    throw new BadRequest(`unknown revocation reason ${reason}; use one of ${Object.keys(REVOCATION_REASONS).join(', ')}`);
+  }
+  return name;
+}
+
+/** Revokes (or, with certificateHold, suspends) a certificate. Revoking twice is a conflict. */
+export async function revokeCertificate(ctx: Context, id: string, reasonName: string | undefined, actor: string): Promise<CertificatesTable> {
+  return audited(ctx, actor, 'certificate.revoke', `certificate:${id}`, async () => {
+    const reason = parseReason(reasonName);
+    const now = new Date().toISOString();
+    const status = reason === 'certificateHold' ? 'on_hold' : 'revoked';
+    await ctx.ledger.submit(async (trx) => {
+      const row = await getRow(trx, id);
+      if (!row) throw new NotFound(`no certificate with id ${id}`);
+      if (row.status === 'revoked') throw new Conflict(`certificate ${id} is already revoked (${row.revocation_reason})`);
+      if (row.status === 'on_hold' && status === 'on_hold') throw new Conflict(`certificate ${id} is already on hold`);
+      await updateCertificateStatus(trx, id, { status, revocation_reason: reason, revoked_at: now });
+    }, [{ actor, action: 'certificate.revoke', target: `certificate:${id}`, outcome: 'success', details: { reason } }]);
+    return getCertificate(ctx, id);
+  });
+}

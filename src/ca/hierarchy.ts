@@ -1,0 +1,148 @@
+// Creating the CA hierarchy: a self-signed root (or only its certificate, when the root lives
+// offline), and issuing CAs signed by it. Keys are sealed before they touch the store.
+
+import type { KeyObject } from 'node:crypto';
+import { BadRequest, Conflict } from '../errors.ts';
+import { newId } from '../ids.ts';
+import type { GroupCommit } from '../store/group-commit.ts';
+import { getCaByName, insertCa } from '../store/repos/cas.ts';
+import type { CasTable } from '../store/schema.ts';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.ts';
+import type { CaSpec } from '../config/schema.ts';
+import { SoftwareSigner } from '../signer/software.ts';
+import { sealPrivateKey } from '../signer/sealed-key.ts';
+import { isSignedBy, parseCertificate } from '../x509/certificate.ts';
+import {
+  authorityInfoAccess,
+  authorityKeyIdentifier,
+  basicConstraints,
+  crlDistributionPoint,
+  keyIdentifier,
+  keyUsage,
+  subjectKeyIdentifier,
+} from '../x509/extensions.ts';
+import { generateKeyPair } from '../x509/keys.ts';
+import { encodeName, type NameAttributes } from '../x509/name.ts';
+import type { Issuer } from './issuer.ts';
+import { newSerial } from './serial.ts';
+import { buildTbs, signTbs } from './sign.ts';
+import { caUrls } from './urls.ts';
+
+export interface HierarchyDeps {
+  db: Kysely<Database>;
+  ledger: GroupCommit;
+  passphrase: () => string;
+  scryptLog2N: number;
+  publicUrl: string;
+}
+
+const DAY_MS = 86_400_000;
+
+function caName(spec: CaSpec): NameAttributes {
+  const name: NameAttributes = [];
+  if (spec.organization) name.push(['O', spec.organization]);
+  name.push(['CN', spec.commonName]);
+  return name;
+}
+
+async function assertNameFree(deps: HierarchyDeps, name: string): Promise<void> {
+  if (await getCaByName(deps.db, name)) throw new Conflict(`a CA named ${name} already exists`);
+}
+
+async function record(deps: HierarchyDeps, row: CasTable, actor: string, details: Record<string, unknown>): Promise<CasTable> {
+  await deps.ledger.submit((trx) => insertCa(trx, row), [
+    { actor, action: 'ca.create', target: `ca:${row.name}`, outcome: 'success', details: { kind: row.kind, keyType: row.key_type, notAfter: row.not_after, ...details } },
+  ]);
+  return row;
+}
+
+function caRow(id: string, spec: CaSpec, kind: CasTable['kind'], parentId: string | null, der: Buffer, sealed: Buffer | null): CasTable {
+  const info = parseCertificate(der);
+  return {
+    id,
+    name: spec.name,
+    parent_id: parentId,
+    kind,
+    status: 'active',
+    key_type: spec.keyType,
+    subject: info.subject,
+    serial_hex: info.serialHex,
+    ski_hex: (info.subjectKeyId ?? Buffer.alloc(0)).toString('hex'),
+    not_before: info.notBefore.toISOString(),
+    not_after: info.notAfter.toISOString(),
+    certificate_der: der,
+    key_ref: sealed ? 'software' : null,
+    encrypted_key: sealed,
+    created_at: new Date().toISOString(),
+  };
+}
+
+function seal(deps: HierarchyDeps, privateKey: KeyObject, id: string): Buffer {
+  return sealPrivateKey(privateKey, deps.passphrase(), id, deps.scryptLog2N);
+}
+
+export async function createRootCa(deps: HierarchyDeps, spec: CaSpec, actor: string, now = new Date()): Promise<CasTable> {
+  await assertNameFree(deps, spec.name);
+  const id = newId();
+  const { privateKey, publicKey } = generateKeyPair(spec.keyType);
+  const signer = new SoftwareSigner(privateKey);
+  const spki = publicKey.export({ format: 'der', type: 'spki' });
+  const name = encodeName(caName(spec));
+  const keyId = keyIdentifier(spki);
+  const notBefore = new Date(Math.floor(now.getTime() / 1000) * 1000 - 60_000);
+  const tbs = buildTbs(signer, {
+    serial: newSerial().der,
+    issuer: name,
+    notBefore,
+    notAfter: new Date(notBefore.getTime() + spec.validityDays * DAY_MS),
+    subject: name,
+    spki,
+    extensions: [basicConstraints(true), keyUsage(['keyCertSign', 'cRLSign']), subjectKeyIdentifier(keyId), authorityKeyIdentifier(keyId)],
+  });
+  const der = await signTbs(signer, tbs);
+  return record(deps, caRow(id, spec, 'root', null, der, seal(deps, privateKey, id)), actor, {});
+}
+
+export async function createIssuingCa(deps: HierarchyDeps, spec: CaSpec, parent: Issuer, actor: string, now = new Date()): Promise<CasTable> {
+  await assertNameFree(deps, spec.name);
+  if (parent.row.kind !== 'root') throw new BadRequest(`issuing CAs are created under a root; ${parent.row.name} is an issuing CA`);
+  const parentSigner = parent.signer(deps.passphrase);
+  const id = newId();
+  const { privateKey, publicKey } = generateKeyPair(spec.keyType);
+  const spki = publicKey.export({ format: 'der', type: 'spki' });
+  const notBefore = new Date(Math.max(Math.floor(now.getTime() / 1000) * 1000 - 60_000, parent.cert.notBefore.getTime()));
+  const notAfter = new Date(Math.min(notBefore.getTime() + spec.validityDays * DAY_MS, parent.cert.notAfter.getTime()));
+  const urls = caUrls(deps.publicUrl, parent.row.name);
+  const tbs = buildTbs(parentSigner, {
+    serial: newSerial().der,
+    issuer: parent.cert.subjectDer,
+    notBefore,
+    notAfter,
+    subject: encodeName(caName(spec)),
+    spki,
+    extensions: [
+      basicConstraints(true, 0),
+      keyUsage(['digitalSignature', 'keyCertSign', 'cRLSign']),
+      subjectKeyIdentifier(keyIdentifier(spki)),
+      authorityKeyIdentifier(parent.keyId),
+      crlDistributionPoint(urls.crl),
+      authorityInfoAccess({ caIssuers: urls.caIssuers }),
+    ],
+  });
+  const der = await signTbs(parentSigner, tbs);
+  return record(deps, caRow(id, spec, 'issuing', parent.row.id, der, seal(deps, privateKey, id)), actor, { parent: parent.row.name });
+}
+
+/** A root kept offline: only its certificate is imported; issuing CAs under it are signed offline. */
+export async function importRootCertificate(deps: HierarchyDeps, name: string, pem: string, actor: string): Promise<CasTable> {
+  await assertNameFree(deps, name);
+  const info = parseCertificate(pem);
+  if (!info.isCa) throw new BadRequest('the certificate is not a CA certificate (basicConstraints cA is not set)');
+  if (!info.issuerDer.equals(info.subjectDer) || !isSignedBy(info.der, info.der)) throw new BadRequest('a root certificate must be self-signed');
+  if (!info.subjectKeyId) throw new BadRequest('the root certificate has no subject key identifier');
+  const spec: CaSpec = { name, keyType: 'ec-p256', validityDays: 1, commonName: 'imported' };
+  const row = caRow(newId(), spec, 'root', null, info.der, null);
+  row.key_type = info.key.name;
+  return record(deps, row, actor, { imported: true });
+}

@@ -1,0 +1,112 @@
+// The CA's one issuing function: build, lint, sign, record, return. It knows nothing of
+// protocols or devices' business; every front end reaches it through the RA's approval.
+
+import { NotFound } from '../errors.ts';
+import { newId } from '../ids.ts';
+import type { AuditEvent } from '../audit/log.ts';
+import type { GroupCommit } from '../store/group-commit.ts';
+import { isUniqueViolation } from '../store/open.ts';
+import { insertCertificate } from '../store/repos/certificates.ts';
+import type { CertificatesTable } from '../store/schema.ts';
+import type { ApprovedRequest } from '../ra/approve.ts';
+import { sha256Hex } from '../x509/certificate.ts';
+import { basicConstraints, extKeyUsage, keyIdentifier, keyUsage, subjectAltName, subjectKeyIdentifier } from '../x509/extensions.ts';
+import { encodeName, nameToString } from '../x509/name.ts';
+import { formatSan } from '../x509/san.ts';
+import type { Issuer } from './issuer.ts';
+import { assertLintClean } from './lint.ts';
+import { newSerial } from './serial.ts';
+import { buildTbs, signTbs } from './sign.ts';
+
+export interface IssueDeps {
+  ledger: GroupCommit;
+  issuer: (id: string) => Promise<Issuer>;
+  passphrase: () => string;
+}
+
+const END_ENTITY = basicConstraints(false);
+
+function extensionsFor(request: ApprovedRequest, issuer: Issuer): Buffer[] {
+  const extensions = [END_ENTITY, keyUsage(request.keyUsage)];
+  if (request.extKeyUsage.length > 0) extensions.push(extKeyUsage(request.extKeyUsage));
+  extensions.push(subjectKeyIdentifier(keyIdentifier(request.spkiDer)), issuer.childExtensions.aki);
+  if (request.sans.length > 0) extensions.push(subjectAltName(request.sans, request.subject.length === 0));
+  extensions.push(issuer.childExtensions.crlDp, issuer.childExtensions.aia);
+  return extensions;
+}
+
+async function signOnce(deps: IssueDeps, request: ApprovedRequest, issuer: Issuer, actor: string): Promise<CertificatesTable> {
+  const signer = issuer.signer(deps.passphrase);
+  const serial = newSerial();
+  const subjectDer = encodeName(request.subject);
+  const tbs = buildTbs(signer, {
+    serial: serial.der,
+    issuer: issuer.cert.subjectDer,
+    notBefore: request.notBefore,
+    notAfter: request.notAfter,
+    subject: subjectDer,
+    spki: request.spkiDer,
+    extensions: extensionsFor(request, issuer),
+  });
+  assertLintClean(tbs, {
+    issuerSubjectDer: issuer.cert.subjectDer,
+    issuerKeyId: issuer.keyId,
+    issuerNotBefore: issuer.cert.notBefore,
+    issuerNotAfter: issuer.cert.notAfter,
+    signatureOid: signer.scheme.oid,
+    isCa: false,
+    key: request.key,
+    keyUsage: request.keyUsage,
+    extKeyUsage: request.extKeyUsage,
+  });
+  const der = await signTbs(signer, tbs);
+  const row: CertificatesTable = {
+    id: newId(),
+    issuer_id: issuer.row.id,
+    serial_hex: serial.hex,
+    subject: request.subject.length > 0 ? nameToString(subjectDer) : '',
+    sans: JSON.stringify(request.sans.map(formatSan)),
+    key_type: request.key.name,
+    spki_sha256: sha256Hex(request.spkiDer),
+    fingerprint_sha256: sha256Hex(der),
+    not_before: request.notBefore.toISOString(),
+    not_after: request.notAfter.toISOString(),
+    renew_after: request.renewAfter.toISOString(),
+    status: 'valid',
+    revocation_reason: null,
+    revoked_at: null,
+    profile: request.profile,
+    device_id: request.deviceId,
+    replaces_id: request.replacesId,
+    der,
+    created_at: new Date().toISOString(),
+  };
+  const audit: AuditEvent = {
+    actor,
+    action: 'certificate.issue',
+    target: `certificate:${row.id}`,
+    outcome: 'success',
+    details: { serial: row.serial_hex, issuer: issuer.row.name, profile: row.profile, device: row.device_id, replaces: row.replaces_id, notAfter: row.not_after },
+  };
+  await deps.ledger.submit(async (trx) => {
+    await insertCertificate(trx, row);
+    // A registered device becomes active with its first certificate.
+    await trx.updateTable('devices').set({ status: 'active', updated_at: row.created_at }).where('id', '=', request.deviceId).where('status', '=', 'registered').execute();
+  }, [audit]);
+  return row;
+}
+
+/** Issues and records one certificate; returned only once it is committed to the inventory. */
+export async function issueCertificate(deps: IssueDeps, request: ApprovedRequest, actor: string): Promise<CertificatesTable> {
+  const issuer = await deps.issuer(request.issuerId);
+  if (!issuer.hasKey) throw new NotFound(`CA ${issuer.row.name} has no private key here`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await signOnce(deps, request, issuer, actor);
+    } catch (error) {
+      // A 128-bit serial collision is astronomically unlikely, but the unique index is the
+      // guarantee: sign again with a fresh serial rather than fail the device.
+      if (!isUniqueViolation(error) || attempt >= 3) throw error;
+    }
+  }
+}

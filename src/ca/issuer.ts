@@ -1,0 +1,44 @@
+// An issuing (or root) CA as the signing path needs it: certificate parsed once, constant
+// extensions encoded once, key unsealed on first use and kept in memory only.
+
+import { NotFound } from '../errors.ts';
+import type { Signer } from '../signer/signer.ts';
+import { SoftwareSigner } from '../signer/software.ts';
+import { unsealPrivateKey } from '../signer/sealed-key.ts';
+import type { CasTable } from '../store/schema.ts';
+import { parseCertificate, type CertificateInfo } from '../x509/certificate.ts';
+import { authorityInfoAccess, authorityKeyIdentifier, crlDistributionPoint } from '../x509/extensions.ts';
+import { caUrls } from './urls.ts';
+
+export class Issuer {
+  readonly row: CasTable;
+  readonly cert: CertificateInfo;
+  readonly keyId: Buffer;
+  /** Extensions every certificate this CA signs carries, pre-encoded. */
+  readonly childExtensions: { aki: Buffer; crlDp: Buffer; aia: Buffer };
+  #signer: Signer | null = null;
+
+  constructor(row: CasTable, publicUrl: string) {
+    this.row = row;
+    this.cert = parseCertificate(row.certificate_der);
+    if (!this.cert.subjectKeyId) throw new Error(`CA ${row.name} certificate has no subject key identifier`);
+    this.keyId = this.cert.subjectKeyId;
+    const urls = caUrls(publicUrl, row.name);
+    this.childExtensions = {
+      aki: authorityKeyIdentifier(this.keyId),
+      crlDp: crlDistributionPoint(urls.crl),
+      aia: authorityInfoAccess({ ocsp: urls.ocsp, caIssuers: urls.caIssuers }),
+    };
+  }
+
+  get hasKey(): boolean {
+    return this.row.encrypted_key !== null;
+  }
+
+  signer(passphrase: () => string): Signer {
+    if (this.#signer) return this.#signer;
+    if (!this.row.encrypted_key) throw new NotFound(`CA ${this.row.name} has no private key here (offline CA)`);
+    this.#signer = new SoftwareSigner(unsealPrivateKey(this.row.encrypted_key, passphrase(), this.row.id));
+    return this.#signer;
+  }
+}

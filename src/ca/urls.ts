@@ -1,0 +1,10 @@
+// Where relying parties find a CA's certificate, CRL and OCSP responder. One place, so the
+// URLs certificates carry and the routes fleetpki serves never drift apart.
+
+export function caUrls(publicUrl: string, caName: string) {
+  return {
+    caIssuers: `${publicUrl}/ca/${caName}.cer`,
+    crl: `${publicUrl}/crl/${caName}.crl`,
+    ocsp: `${publicUrl}/ocsp`,
+  };
+}

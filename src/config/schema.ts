@@ -1,0 +1,69 @@
+// The one configuration object, validated once where it enters. Secrets (the CA key
+// passphrase) are deliberately not part of it: they come from the environment or a file
+// named here, so a config dump never carries them.
+
+import Type, { type Static } from 'typebox';
+import { KEY_TYPES } from '../x509/keys.ts';
+
+const KeyTypeSchema = Type.Enum(KEY_TYPES);
+
+const CaSpec = Type.Object(
+  {
+    name: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{1,62}$' }),
+    keyType: KeyTypeSchema,
+    validityDays: Type.Integer({ minimum: 1, maximum: 36500 }),
+    commonName: Type.String({ minLength: 1, maxLength: 64 }),
+    organization: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    dataDir: Type.String({ minLength: 1, default: './data' }),
+    /** sqlite:<path> (default <dataDir>/fleetpki.db) or postgres://... */
+    db: Type.Optional(Type.String({ minLength: 1 })),
+    listen: Type.Object(
+      {
+        host: Type.String({ minLength: 1, default: '127.0.0.1' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 7080 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /** Base URL relying parties reach fleetpki at: CRL, OCSP and caIssuers URLs are built from it. */
+    publicUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s/]+(/[^\\s]*)?$' })),
+    logLevel: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+    bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 10 * 1024 * 1024, default: 64 * 1024 }),
+    keys: Type.Object(
+      {
+        /** File holding the CA key passphrase; FLEETPKI_KEY_PASSPHRASE takes precedence. */
+        passphraseFile: Type.Optional(Type.String({ minLength: 1 })),
+        /** scrypt cost as log2(N); 17 is OWASP's recommendation, lower only for tests. */
+        scryptLog2N: Type.Integer({ minimum: 12, maximum: 20, default: 17 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /** The hierarchy `init` creates on first start. */
+    hierarchy: Type.Object(
+      {
+        root: CaSpec,
+        issuing: Type.Array(CaSpec, { minItems: 1 }),
+      },
+      {
+        additionalProperties: false,
+        default: {
+          root: { name: 'fleet-root', keyType: 'ec-p384', validityDays: 7305, commonName: 'fleetpki Root CA', organization: 'fleetpki' },
+          issuing: [
+            { name: 'devices-production', keyType: 'ec-p256', validityDays: 1826, commonName: 'fleetpki Devices Production CA', organization: 'fleetpki' },
+            { name: 'devices-lab', keyType: 'ec-p256', validityDays: 1826, commonName: 'fleetpki Devices Lab CA', organization: 'fleetpki' },
+            { name: 'code-signing', keyType: 'ec-p256', validityDays: 1826, commonName: 'fleetpki Code Signing CA', organization: 'fleetpki' },
+          ],
+        },
+      },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema> & { db: string; publicUrl: string };
+export type CaSpec = Static<typeof CaSpec>;
