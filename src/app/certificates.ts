@@ -31,7 +31,7 @@ async function replacedCertificate(ctx: Context, id: string | null | undefined, 
 
 export async function issueFromCsr(ctx: Context, input: IssueInput, actor: string): Promise<CertificatesTable> {
   return audited(ctx, actor, 'certificate.issue', `device:${input.deviceId}`, async () => {
-    const csr = parseCsr(input.csr);
+    const csr = await parseCsr(input.csr);
     const profile = await getProfile(ctx, input.profile).catch((error) => {
       throw error instanceof NotFound ? new BadRequest(`unknown profile ${input.profile}`) : error;
     });

@@ -4,10 +4,19 @@ import { deleteProfile as deleteRow, getProfile as getRow, listProfiles as listR
 import type { Context } from './context.ts';
 import { audited } from './refusal.ts';
 
+/** Validated profiles by name; re-validated only when the stored row changed (any instance may edit it). */
+const validated = new WeakMap<Context, Map<string, { updatedAt: string; profile: Profile }>>();
+
 export async function getProfile(ctx: Context, name: string): Promise<Profile> {
   const row = await getRow(ctx.db, name);
   if (!row) throw new NotFound(`no profile named ${name}`);
-  return checkProfile(JSON.parse(row.definition));
+  let cache = validated.get(ctx);
+  if (!cache) validated.set(ctx, (cache = new Map()));
+  const hit = cache.get(name);
+  if (hit && hit.updatedAt === row.updated_at) return hit.profile;
+  const profile = checkProfile(JSON.parse(row.definition));
+  cache.set(name, { updatedAt: row.updated_at, profile });
+  return profile;
 }
 
 export async function listProfiles(ctx: Context): Promise<Profile[]> {

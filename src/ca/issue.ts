@@ -10,8 +10,8 @@ import { insertCertificate } from '../store/repos/certificates.ts';
 import type { CertificatesTable } from '../store/schema.ts';
 import type { ApprovedRequest } from '../ra/approve.ts';
 import { sha256Hex } from '../x509/certificate.ts';
-import { basicConstraints, extKeyUsage, keyIdentifier, keyUsage, subjectAltName, subjectKeyIdentifier } from '../x509/extensions.ts';
-import { encodeName, nameToString } from '../x509/name.ts';
+import { basicConstraints, extKeyUsage, keyIdentifier, keyUsage, subjectAltName, subjectKeyIdentifier, type KeyUsageName } from '../x509/extensions.ts';
+import { attributesToString, encodeName } from '../x509/name.ts';
 import { formatSan } from '../x509/san.ts';
 import type { Issuer } from './issuer.ts';
 import { assertLintClean } from './lint.ts';
@@ -26,9 +26,21 @@ export interface IssueDeps {
 
 const END_ENTITY = basicConstraints(false);
 
+/** Profiles repeat the same usages: encode each combination once. */
+const usageCache = new Map<string, Buffer>();
+function cachedUsage(kind: 'ku' | 'eku', usages: readonly string[]): Buffer {
+  const key = `${kind}:${usages.join(',')}`;
+  let der = usageCache.get(key);
+  if (!der) {
+    der = kind === 'ku' ? keyUsage(usages as KeyUsageName[]) : extKeyUsage(usages);
+    usageCache.set(key, der);
+  }
+  return der;
+}
+
 function extensionsFor(request: ApprovedRequest, issuer: Issuer): Buffer[] {
-  const extensions = [END_ENTITY, keyUsage(request.keyUsage)];
-  if (request.extKeyUsage.length > 0) extensions.push(extKeyUsage(request.extKeyUsage));
+  const extensions = [END_ENTITY, cachedUsage('ku', request.keyUsage)];
+  if (request.extKeyUsage.length > 0) extensions.push(cachedUsage('eku', request.extKeyUsage));
   extensions.push(subjectKeyIdentifier(keyIdentifier(request.spkiDer)), issuer.childExtensions.aki);
   if (request.sans.length > 0) extensions.push(subjectAltName(request.sans, request.subject.length === 0));
   extensions.push(issuer.childExtensions.crlDp, issuer.childExtensions.aia);
@@ -64,7 +76,7 @@ async function signOnce(deps: IssueDeps, request: ApprovedRequest, issuer: Issue
     id: newId(),
     issuer_id: issuer.row.id,
     serial_hex: serial.hex,
-    subject: request.subject.length > 0 ? nameToString(subjectDer) : '',
+    subject: attributesToString(request.subject),
     sans: JSON.stringify(request.sans.map(formatSan)),
     key_type: request.key.name,
     spki_sha256: sha256Hex(request.spkiDer),

@@ -2,22 +2,19 @@
 // needs. The signature is verified over the exact bytes received, never a re-encoding.
 
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { CertificationRequest } from '@peculiar/asn1-csr';
-import { Extensions } from '@peculiar/asn1-x509';
 import { BadRequest } from '../errors.ts';
-import { children, readTop, slice, TAG, type Tlv } from './der.ts';
+import { children, oidToString, readTop, slice, TAG, value, type Tlv } from './der.ts';
 import { classifyPublicKey, type KeyDescription } from './keys.ts';
 import { nameToString } from './name.ts';
 import { OID } from './oids.ts';
 import { derFromInput } from './pem.ts';
-import { extensionValue } from './extensions.ts';
 import { decodeSanValue, type San } from './san.ts';
 
 export interface ParsedCsr {
   der: Buffer;
   subjectDer: Buffer;
-  subject: string;
+  /** Rendered on demand: the CA takes names from the profile, not from here. */
+  readonly subject: string;
   spkiDer: Buffer;
   publicKey: KeyObject;
   key: KeyDescription;
@@ -37,25 +34,17 @@ const CSR_SIGNATURES: Record<string, { digest: string | null; family: string }> 
 
 export const MAX_CSR_BYTES = 16 * 1024;
 
-function structure(der: Buffer): { info: Tlv; infoParts: Tlv[]; signature: Tlv } {
+function structure(der: Buffer): { info: Tlv; infoParts: Tlv[]; algorithm: Tlv; signature: Tlv } {
   const top = readTop(der);
   const parts = children(der, top);
-  if (top.tag !== TAG.SEQUENCE || parts.length !== 3 || parts[0].tag !== TAG.SEQUENCE || parts[2].tag !== TAG.BIT_STRING) {
+  if (top.tag !== TAG.SEQUENCE || parts.length !== 3 || parts[0].tag !== TAG.SEQUENCE || parts[1].tag !== TAG.SEQUENCE || parts[2].tag !== TAG.BIT_STRING) {
     throw new BadRequest('malformed CSR: not a PKCS#10 CertificationRequest');
   }
   const infoParts = children(der, parts[0]);
   if (infoParts.length < 3 || infoParts[0].tag !== TAG.INTEGER || infoParts[2].tag !== TAG.SEQUENCE) {
     throw new BadRequest('malformed CSR: certificationRequestInfo is incomplete');
   }
-  return { info: parts[0], infoParts, signature: parts[2] };
-}
-
-function decode(der: Buffer): CertificationRequest {
-  try {
-    return AsnConvert.parse(der, CertificationRequest);
-  } catch (error) {
-    throw new BadRequest(`malformed CSR: ${(error as Error).message}`);
-  }
+  return { info: parts[0], infoParts, algorithm: parts[1], signature: parts[2] };
 }
 
 function publicKeyOf(spkiDer: Buffer): KeyObject {
@@ -66,38 +55,67 @@ function publicKeyOf(spkiDer: Buffer): KeyObject {
   }
 }
 
-function checkProofOfPossession(der: Buffer, info: Tlv, signature: Tlv, algorithm: string, key: KeyObject): void {
+async function checkProofOfPossession(der: Buffer, info: Tlv, signature: Tlv, algorithm: string, key: KeyObject): Promise<void> {
   const scheme = CSR_SIGNATURES[algorithm];
   if (!scheme) throw new BadRequest(`CSR signature algorithm ${algorithm} is not accepted (SHA-1 and unknown algorithms are refused)`);
   const keyFamily = key.asymmetricKeyType === 'ec' || key.asymmetricKeyType === 'rsa' ? key.asymmetricKeyType : 'ed25519';
   if (scheme.family !== keyFamily) throw new BadRequest('CSR signature algorithm does not match its public key');
   const signatureBytes = der.subarray(signature.valueStart + 1, signature.end);
-  let valid = false;
-  try {
-    valid = verify(scheme.digest, slice(der, info), key, signatureBytes);
-  } catch {
-    valid = false;
-  }
+  // The callback form verifies in libuv's thread pool, off the event loop.
+  const valid = await new Promise<boolean>((resolve) => {
+    try {
+      verify(scheme.digest, slice(der, info), key, signatureBytes, (error, ok) => resolve(!error && ok));
+    } catch {
+      resolve(false);
+    }
+  });
   if (!valid) throw new BadRequest('CSR signature does not verify (no proof of possession of the private key)');
 }
 
-function requestedSans(csr: CertificationRequest): San[] {
-  const attribute = csr.certificationRequestInfo.attributes.find((a) => a.type === OID.extensionRequest);
-  if (!attribute || attribute.values.length === 0) return [];
-  const extensions = AsnConvert.parse(attribute.values[0], Extensions);
-  const san = extensions.find((e) => e.extnID === OID.subjectAltName);
-  return san ? decodeSanValue(extensionValue(san)) : [];
+function decodeRequestedSans(bytes: Buffer): San[] {
+  try {
+    return decodeSanValue(bytes);
+  } catch (error) {
+    if (error instanceof BadRequest) throw error;
+    throw new BadRequest('malformed subjectAltName in the CSR extension request');
+  }
 }
 
-export function parseCsr(input: string | Uint8Array): ParsedCsr {
+/** SANs from the extensionRequest attribute (PKCS#9), read with the DER walker. */
+function requestedSans(der: Buffer, attributes: Tlv | undefined): San[] {
+  if (!attributes) return [];
+  for (const attribute of children(der, attributes)) {
+    const [type, values] = children(der, attribute);
+    if (oidToString(value(der, type)) !== OID.extensionRequest) continue;
+    const [extensions] = children(der, values);
+    for (const extension of extensions ? children(der, extensions) : []) {
+      const parts = children(der, extension);
+      if (oidToString(value(der, parts[0])) === OID.subjectAltName) return decodeRequestedSans(value(der, parts[parts.length - 1]));
+    }
+  }
+  return [];
+}
+
+export async function parseCsr(input: string | Uint8Array): Promise<ParsedCsr> {
   const der = derFromInput(input, ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST'], 'CSR');
   if (der.length > MAX_CSR_BYTES) throw new BadRequest(`CSR is larger than ${MAX_CSR_BYTES} bytes`);
-  const { info, infoParts, signature } = structure(der);
-  const csr = decode(der);
+  const { info, infoParts, algorithm: algorithmTlv, signature } = structure(der);
   const spkiDer = slice(der, infoParts[2]);
   const publicKey = publicKeyOf(spkiDer);
   const key = classifyPublicKey(publicKey);
-  checkProofOfPossession(der, info, signature, csr.signatureAlgorithm.algorithm, publicKey);
+  const algorithm = oidToString(value(der, children(der, algorithmTlv)[0]));
+  const sans = requestedSans(der, infoParts.find((p) => p.tag === TAG.CONTEXT_0));
+  await checkProofOfPossession(der, info, signature, algorithm, publicKey);
   const subjectDer = slice(der, infoParts[1]);
-  return { der, subjectDer, subject: nameToString(subjectDer), spkiDer, publicKey, key, requestedSans: requestedSans(csr) };
+  return {
+    der,
+    subjectDer,
+    get subject() {
+      return nameToString(subjectDer);
+    },
+    spkiDer,
+    publicKey,
+    key,
+    requestedSans: sans,
+  };
 }

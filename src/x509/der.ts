@@ -112,3 +112,27 @@ export function time(date: Date): Buffer {
   if (year < 2050) return tlv(TAG.UTC_TIME, Buffer.from(`${digits.slice(2)}Z`, 'latin1'));
   return tlv(TAG.GENERALIZED_TIME, Buffer.from(`${digits}Z`, 'latin1'));
 }
+
+export function oidToString(content: Uint8Array): string {
+  const parts: number[] = [];
+  let n = 0;
+  for (const byte of content) {
+    n = n * 128 + (byte & 0x7f);
+    if (!(byte & 0x80)) {
+      if (parts.length === 0) parts.push(n < 80 ? Math.floor(n / 40) : 2, n < 80 ? n % 40 : n - 80);
+      else parts.push(n);
+      n = 0;
+    }
+  }
+  return parts.join('.');
+}
+
+/** UTCTime (YYMMDDHHMMSSZ) or GeneralizedTime (YYYYMMDDHHMMSSZ) content to a Date. */
+export function readTime(tag: number, content: Uint8Array): Date {
+  const text = Buffer.from(content).toString('latin1');
+  const match = tag === TAG.UTC_TIME ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text) : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text);
+  if (!match) throw new BadRequest(`malformed time "${text}"`);
+  let year = Number(match[1]);
+  if (tag === TAG.UTC_TIME) year += year < 50 ? 2000 : 1900;
+  return new Date(Date.UTC(year, Number(match[2]) - 1, Number(match[3]), Number(match[4]), Number(match[5]), Number(match[6])));
+}

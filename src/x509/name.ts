@@ -2,8 +2,10 @@
 // -subject -nameopt RFC2253`-less default prints them ("C=DE, O=Acme, CN=x").
 
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { AttributeTypeAndValue, AttributeValue, Name, RelativeDistinguishedName } from '@peculiar/asn1-x509';
+import { Name } from '@peculiar/asn1-x509';
 import { BadRequest } from '../errors.ts';
+import { sequence, tlv, TAG } from './der.ts';
+import { oidDer } from './keys.ts';
 
 const ATTRIBUTES: Record<string, string> = {
   C: '2.5.4.6',
@@ -28,28 +30,39 @@ export function isNameAttribute(attribute: string): boolean {
   return attribute in ATTRIBUTES;
 }
 
-function attributeValue(attribute: string, value: string): AttributeValue {
+function valueTag(attribute: string, value: string): number {
   if (PRINTABLE.has(attribute)) {
     if (!/^[A-Za-z0-9 '()+,\-./:=?]*$/.test(value)) {
       throw new BadRequest(`subject ${attribute} "${value}" has characters a PrintableString cannot hold`);
     }
-    return new AttributeValue({ printableString: value });
+    return TAG.PRINTABLE_STRING;
   }
-  if (IA5.has(attribute)) return new AttributeValue({ ia5String: value });
-  return new AttributeValue({ utf8String: value });
+  if (IA5.has(attribute)) {
+    if (!/^[\x00-\x7f]*$/.test(value)) throw new BadRequest(`subject ${attribute} "${value}" must be ASCII`);
+    return TAG.IA5_STRING;
+  }
+  return TAG.UTF8_STRING;
 }
 
+const TYPE_DER = new Map(Object.entries(ATTRIBUTES).map(([name, oid]) => [name, oidDer(oid)]));
+
+/** One attribute per RDN, in the given order. Encoded here (hot path); nameToString reads it back with @peculiar. */
 export function encodeName(attributes: NameAttributes): Buffer {
   const rdns = attributes.map(([attribute, value]) => {
-    const type = ATTRIBUTES[attribute];
+    const type = TYPE_DER.get(attribute);
     if (!type) throw new BadRequest(`unknown subject attribute ${attribute}`);
     if (value.length === 0 || value.length > 64) {
       throw new BadRequest(`subject ${attribute} must be 1 to 64 characters, got ${value.length}`);
     }
     if (attribute === 'C' && !/^[A-Z]{2}$/.test(value)) throw new BadRequest(`subject C must be a two-letter country code`);
-    return new RelativeDistinguishedName([new AttributeTypeAndValue({ type, value: attributeValue(attribute, value) })]);
+    return tlv(TAG.SET, sequence(type, tlv(valueTag(attribute, value), Buffer.from(value, 'utf8'))));
   });
-  return Buffer.from(AsnConvert.serialize(new Name(rdns)));
+  return sequence(...rdns);
+}
+
+/** The same rendering as nameToString, without decoding. */
+export function attributesToString(attributes: NameAttributes): string {
+  return attributes.map(([attribute, value]) => `${attribute}=${value}`).join(', ');
 }
 
 export function nameToString(der: Uint8Array): string {
