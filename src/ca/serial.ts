@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomPoolBytes } from '../random-pool.ts';
 import { unsignedInteger } from '../x509/der.ts';
 import { serialHexFromInteger } from '../x509/certificate.ts';
 
@@ -12,7 +12,7 @@ export interface Serial {
 /** 128 bits from the CSPRNG (RFC 5280 allows up to 20 octets; CA/B Forum asks for 64+ random bits). */
 export function newSerial(): Serial {
   for (;;) {
-    const bytes = randomBytes(16);
+    const bytes = randomPoolBytes(16);
     if (bytes.some((b) => b !== 0)) return { der: unsignedInteger(bytes), hex: serialHexFromInteger(bytes) };
   }
 }

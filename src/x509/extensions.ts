@@ -17,7 +17,6 @@ import {
   KeyIdentifier,
   KeyUsage,
   KeyUsageFlags,
-  SubjectKeyIdentifier,
 } from '@peculiar/asn1-x509';
 import { BadRequest } from '../errors.ts';
 import { children, readTop, sequence, tlv, TAG } from './der.ts';
@@ -85,7 +84,7 @@ export function keyIdentifier(spkiDer: Buffer): Buffer {
 }
 
 export function subjectKeyIdentifier(keyId: Buffer): Buffer {
-  return extension(EXTENSION_OIDS.subjectKeyIdentifier, false, serialize(new SubjectKeyIdentifier(keyId)));
+  return extension(EXTENSION_OIDS.subjectKeyIdentifier, false, tlv(TAG.OCTET_STRING, keyId));
 }
 
 export function authorityKeyIdentifier(issuerKeyId: Buffer): Buffer {

@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { GeneralName, SubjectAlternativeName } from '@peculiar/asn1-x509';
 import { BadRequest } from '../errors.ts';
+import { sequence, tlv } from './der.ts';
 
 export type SanKind = 'dns' | 'ip' | 'uri' | 'email';
 export interface San {
@@ -50,17 +51,24 @@ export function formatSan(san: San): string {
   return `${san.kind}:${san.value}`;
 }
 
-function toGeneralName(san: San): GeneralName {
-  switch (san.kind) {
-    case 'dns':
-      return new GeneralName({ dNSName: san.value });
-    case 'ip':
-      return new GeneralName({ iPAddress: san.value });
-    case 'uri':
-      return new GeneralName({ uniformResourceIdentifier: san.value });
-    case 'email':
-      return new GeneralName({ rfc822Name: san.value });
-  }
+/** GeneralName context tags (RFC 5280 4.2.1.6): rfc822Name [1], dNSName [2], URI [6], iPAddress [7]. */
+const GENERAL_NAME_TAG: Record<SanKind, number> = { email: 0x81, dns: 0x82, uri: 0x86, ip: 0x87 };
+
+function ipBytes(address: string): Buffer {
+  if (isIP(address) === 4) return Buffer.from(address.split('.').map(Number));
+  // An embedded IPv4 tail (::ffff:192.0.2.1) becomes two hex groups.
+  const ip = address.replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_, a, b, c, d) => `${((+a << 8) | +b).toString(16)}:${((+c << 8) | +d).toString(16)}`);
+  const [head, tail = ''] = ip.includes('::') ? ip.split('::') : [ip, undefined];
+  const groups = (part: string) => (part ? part.split(':') : []);
+  const left = groups(head);
+  const right = tail === undefined ? [] : groups(tail);
+  const middle = tail === undefined ? [] : Array(8 - left.length - right.length).fill('0');
+  return Buffer.from([...left, ...middle, ...right].flatMap((g) => [parseInt(g, 16) >> 8, parseInt(g, 16) & 0xff]));
+}
+
+function encodeGeneralName(san: San): Buffer {
+  const content = san.kind === 'ip' ? ipBytes(san.value) : Buffer.from(san.value, 'latin1');
+  return tlv(GENERAL_NAME_TAG[san.kind], content);
 }
 
 function fromGeneralName(name: GeneralName): San {
@@ -71,8 +79,9 @@ function fromGeneralName(name: GeneralName): San {
   throw new BadRequest('unsupported subject alternative name type (only DNS, IP, URI and email are accepted)');
 }
 
+/** Encoded here (hot path); decodeSanValue reads it back with the @peculiar schema. */
 export function encodeSanValue(sans: San[]): Buffer {
-  return Buffer.from(AsnConvert.serialize(new SubjectAlternativeName(sans.map(toGeneralName))));
+  return sequence(...sans.map(encodeGeneralName));
 }
 
 export function decodeSanValue(der: Uint8Array): San[] {
