@@ -31,7 +31,7 @@ export function redactDbUrl(url: string): string {
   return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]+:)[^@]*@/i, '$1***@');
 }
 
-function humanInit(report: InitReport): string {
+export function humanInit(report: InitReport): string {
   const lines = [`data directory: ${report.dataDir}`, `database:       ${report.database}`];
   const created = report.createdCas.length + report.createdProfiles.length + (report.adminTokenFile ? 1 : 0);
   if (created === 0) lines.push('already initialised: nothing to create');

@@ -1,0 +1,100 @@
+// `fleetpki serve`: the long-running service. Initialises on first start (same report as
+// `init`), serves the REST API and the public CA endpoints, and on SIGTERM/SIGINT drains
+// in-flight requests before closing the store and exiting 0.
+
+import type { Command } from 'commander';
+import { closeContext, createLogger, openContext, type Context } from '../../app/context.ts';
+import { createOutput, type Output } from '../output.ts';
+import { cliActor, globalsOf, loadCliConfig } from '../session.ts';
+import { adminTokenPath, humanInit, runInit } from './init.ts';
+
+export interface ServedUrls {
+  url: string;
+  api: string;
+  openapi: string;
+  healthz: string;
+  metrics: string;
+  caIssuers: string;
+  adminTokenFile: string | null;
+}
+
+function servedUrls(url: string, ctx: Context): ServedUrls {
+  return {
+    url,
+    api: `${url}/api/v1`,
+    openapi: `${url}/api/v1/openapi.json`,
+    healthz: `${url}/healthz`,
+    metrics: `${url}/metrics`,
+    caIssuers: `${url}/ca/`,
+    adminTokenFile: adminTokenPath(ctx.config.dataDir),
+  };
+}
+
+function humanUrls(u: ServedUrls, publicUrl: string): string {
+  return [
+    `fleetpki listening on ${u.url}`,
+    `  REST API:    ${u.api}`,
+    `  OpenAPI:     ${u.openapi}`,
+    `  health:      ${u.healthz}`,
+    `  metrics:     ${u.metrics}`,
+    `  CA certs:    ${u.caIssuers}<name>.cer`,
+    `  public URL in certificates: ${publicUrl}`,
+    `  admin token file: ${u.adminTokenFile ?? '(none: use `fleetpki token create`)'}`,
+  ].join('\n');
+}
+
+/** Resolves with the signal's name the first time SIGTERM or SIGINT arrives. */
+function shutdownSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals) => {
+      process.off('SIGTERM', on);
+      process.off('SIGINT', on);
+      resolve(signal);
+    };
+    process.on('SIGTERM', on);
+    process.on('SIGINT', on);
+  });
+}
+
+/**
+ * The startup banner goes to stderr: in a service, stdout carries the structured JSON log
+ * (pino) that log shippers parse. With --json the banner is one JSON object instead.
+ */
+function announce(out: Output, urls: ServedUrls, publicUrl: string): void {
+  out.note(out.json ? JSON.stringify({ listening: urls }) : humanUrls(urls, publicUrl));
+}
+
+async function serve(cmd: Command): Promise<void> {
+  const config = loadCliConfig(cmd);
+  const out = createOutput(Boolean(globalsOf(cmd).json));
+  const ctx = await openContext(config, { log: createLogger(config) });
+  const stopping = shutdownSignal();
+  try {
+    const report = await runInit(ctx, cliActor());
+    // Same words as `init` on first start; afterwards nothing was created, so stay quiet.
+    if (report.createdCas.length || report.createdProfiles.length || report.adminTokenFile) out.note(out.json ? JSON.stringify({ init: report }) : humanInit(report));
+    const { startServer } = await import('../../api/server.ts'); // loaded only here: other commands need no web framework
+    const server = await startServer(ctx);
+    announce(out, servedUrls(server.url, ctx), config.publicUrl);
+    const signal = await stopping;
+    ctx.log.info({ signal }, 'shutting down: draining in-flight requests');
+    await server.close();
+  } finally {
+    await closeContext(ctx);
+  }
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .summary('run the service: REST API, OpenAPI, health, metrics, CA certificates')
+    .description(
+      'Run fleetpki as a service. On first start the data directory is initialised as by `init`.\n' +
+        'Serves the REST API (/api/v1), its OpenAPI document, /healthz, /metrics and the CA\n' +
+        'certificates relying parties fetch (/ca/<name>.cer). The URLs are printed on stderr;\n' +
+        'structured JSON logs go to stdout. SIGTERM or SIGINT drains in-flight requests, then exits 0.\n' +
+        'Use --listen 127.0.0.1:0 to pick a free port (the printed URL shows which).',
+    )
+    .addHelpText('after', '\nExamples:\n  $ fleetpki serve --data-dir /var/lib/fleetpki --listen 0.0.0.0:7080 --public-url https://pki.example.com\n  $ FLEETPKI_CONFIG=/etc/fleetpki/fleetpki.yaml fleetpki serve')
+    .action((_o, cmd: Command) => serve(cmd));
+}
