@@ -72,11 +72,14 @@ function fromEnv(env: NodeJS.ProcessEnv) {
   };
 }
 
-function describe(errors: Iterable<{ instancePath: string; message: string }>): string[] {
+function describe(errors: Iterable<{ instancePath: string; message: string; params?: unknown }>): string[] {
   const out: string[] = [];
   for (const error of errors) {
     const where = error.instancePath ? error.instancePath.slice(1).replace(/\//g, '.') : '(top level)';
-    if (error.message !== 'schema is false') out.push(`${where}: ${error.message}`);
+    // Name the unknown keys: "must not have additional properties" alone leaves the operator guessing which.
+    const extra = (error.params as { additionalProperties?: unknown } | undefined)?.additionalProperties;
+    const names = Array.isArray(extra) ? `: ${extra.join(', ')}` : '';
+    if (error.message !== 'schema is false') out.push(`${where}: ${error.message}${names}`);
   }
   return out;
 }
