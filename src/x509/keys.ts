@@ -3,7 +3,7 @@
 // `classifyPublicKey`, not a change to the CA or the RA.
 
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { BadRequest } from '../errors.ts';
+import { PolicyDenied } from '../errors.ts';
 import { OID } from './oids.ts';
 import { sequence, tlv, TAG } from './der.ts';
 
@@ -84,13 +84,17 @@ export function generateKeyPair(type: KeyType): { privateKey: KeyObject; publicK
 
 const CURVES: Record<string, KeyFamily> = { prime256v1: 'ec-p256', secp384r1: 'ec-p384' };
 
-/** What kind of key this is, from the key itself; refuses what fleetpki cannot sign for or accept. */
+/**
+ * What kind of key this is, from the key itself; refuses what fleetpki cannot sign for or
+ * accept. The key decoded, so the input is well formed: a curve or key type outside this
+ * table is a policy refusal (like a short RSA key), not a malformed request.
+ */
 export function classifyPublicKey(key: KeyObject): KeyDescription {
   const details = key.asymmetricKeyDetails ?? {};
   switch (key.asymmetricKeyType) {
     case 'ec': {
       const family = CURVES[details.namedCurve ?? ''];
-      if (!family) throw new BadRequest(`unsupported elliptic curve ${details.namedCurve ?? 'unknown'}; use P-256 or P-384`);
+      if (!family) throw new PolicyDenied(`unsupported elliptic curve ${details.namedCurve ?? 'unknown'}; use P-256 or P-384`);
       return { family, name: family, bits: family === 'ec-p256' ? 256 : 384 };
     }
     case 'rsa': {
@@ -100,7 +104,7 @@ export function classifyPublicKey(key: KeyObject): KeyDescription {
     case 'ed25519':
       return { family: 'ed25519', name: 'ed25519', bits: 256 };
     default:
-      throw new BadRequest(`unsupported public key type ${key.asymmetricKeyType ?? 'unknown'}`);
+      throw new PolicyDenied(`unsupported public key type ${key.asymmetricKeyType ?? 'unknown'}`);
   }
 }
 
