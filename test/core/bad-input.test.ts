@@ -1,0 +1,171 @@
+// Bad input is data: test/fixtures/bad-csr/ holds requests named for what is wrong with them
+// (regenerate with test/fixtures/make-bad-csrs.sh). Each one must be refused with a typed
+// error that names the problem, leave no certificate behind, and be an audit event.
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { issueFromCsr, type IssueInput } from '../../src/app/certificates.ts';
+import { createDevice, decommissionDevice, getDevice, suspendDevice } from '../../src/app/devices.ts';
+import { putProfile } from '../../src/app/profiles.ts';
+import { BadRequest, NotFound, PolicyDenied, type FleetPkiError } from '../../src/errors.ts';
+import { newId } from '../../src/ids.ts';
+import { openTestFleet, opensslCsr, type TestFleet } from '../helpers/context.ts';
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'bad-csr');
+
+type ErrorClass = typeof BadRequest | typeof PolicyDenied | typeof NotFound;
+
+/**
+ * What each fixture must produce, tried against the gateway profile (EC and RSA keys,
+ * dns:*.gateways.fleet.internal on request). BadRequest: the bytes are not a request whose
+ * proof of possession fleetpki can check. PolicyDenied: a well-formed request that policy
+ * refuses (weak or unsupported key, a name outside the profile).
+ */
+const EXPECTED: Record<string, { error: ErrorClass; message: RegExp }> = {
+  'empty.csr': { error: BadRequest, message: /empty CSR/ },
+  'truncated.der.csr': { error: BadRequest, message: /truncated DER/ },
+  'trailing-garbage.der.csr': { error: BadRequest, message: /unexpected bytes after the DER object/ },
+  'garbage.pem.csr': { error: BadRequest, message: /DER|not a PKCS#10/ },
+  'not-base64.pem.csr': { error: BadRequest, message: /not valid base64/ },
+  'certificate-not-csr.pem.csr': { error: BadRequest, message: /expected a CERTIFICATE REQUEST block/ },
+  'bad-signature.der.csr': { error: BadRequest, message: /signature does not verify/ },
+  'point-not-on-curve.der.csr': { error: BadRequest, message: /public key cannot be decoded/ },
+  // A SHA-1 signature is no proof of possession fleetpki accepts.
+  'sha1-signature.pem.csr': { error: BadRequest, message: /SHA-1/ },
+  'oversized.pem.csr': { error: BadRequest, message: /larger than 16384 bytes/ },
+  'san-not-der.pem.csr': { error: BadRequest, message: /subjectAltName|subject alternative name/i },
+  'san-othername.pem.csr': { error: BadRequest, message: /unsupported subject alternative name type/ },
+  'rsa-1024.pem.csr': { error: PolicyDenied, message: /RSA key of 1024 bits is too weak/ },
+  'secp256k1.pem.csr': { error: PolicyDenied, message: /secp256k1/ },
+  'ed448.pem.csr': { error: PolicyDenied, message: /ed448/ },
+  'ed25519-not-allowed-for-gateway.pem.csr': { error: PolicyDenied, message: /key type ed25519 is not allowed by profile gateway/ },
+  'san-not-allowed.pem.csr': { error: PolicyDenied, message: /SAN dns:evil\.example\.com is not allowed by profile gateway/ },
+  'san-two-labels-for-wildcard.pem.csr': { error: PolicyDenied, message: /SAN dns:a\.b\.gateways\.fleet\.internal is not allowed/ },
+  'san-ip-not-allowed.pem.csr': { error: PolicyDenied, message: /SAN ip:10\.0\.0\.1 is not allowed/ },
+};
+
+async function certificateCount(fleet: TestFleet): Promise<number> {
+  const row = await fleet.ctx.db.selectFrom('certificates').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+async function lastSeq(fleet: TestFleet): Promise<number> {
+  const row = await fleet.ctx.db.selectFrom('audit_events').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+  return Number(row?.seq ?? 0);
+}
+
+/** Issues, expects the refusal, and checks that nothing was issued and the refusal was audited. */
+async function expectRefusal(fleet: TestFleet, input: IssueInput, error: ErrorClass, message: RegExp): Promise<FleetPkiError> {
+  const certificatesBefore = await certificateCount(fleet);
+  const seqBefore = await lastSeq(fleet);
+  let caught: unknown;
+  try {
+    await issueFromCsr(fleet.ctx, input, 'test:bad-input');
+  } catch (e) {
+    caught = e;
+  }
+  assert.ok(caught, 'the request was refused');
+  assert.ok(caught instanceof error, `expected ${error.name}, got ${(caught as Error).constructor.name}: ${(caught as Error).message}`);
+  assert.match(caught.message, message);
+  assert.equal(await certificateCount(fleet), certificatesBefore, 'no certificate row was added');
+  const events = await fleet.ctx.db.selectFrom('audit_events').selectAll().where('seq', '>', seqBefore).orderBy('seq').execute();
+  assert.equal(events.length, 1, 'exactly one audit event: the refusal');
+  const [event] = events;
+  assert.deepEqual(
+    { action: event.action, outcome: event.outcome, actor: event.actor, target: event.target },
+    { action: 'certificate.issue', outcome: 'refused', actor: 'test:bad-input', target: `device:${input.deviceId}` },
+  );
+  assert.deepEqual(JSON.parse(event.details), { code: caught.code, reason: caught.message });
+  return caught;
+}
+
+describe('bad input is refused, typed, audited, and nothing is issued', () => {
+  let fleet: TestFleet;
+  let gateway: string;
+  let goodCsr: string;
+
+  before(async () => {
+    fleet = await openTestFleet();
+    gateway = (await createDevice(fleet.ctx, { externalSerial: 'BAD-INPUT-GW', deviceClass: 'gateway', environment: 'prod' }, 'test')).id;
+    goodCsr = opensslCsr(fleet.dir, 'ec-p256').pem;
+  });
+  after(() => fleet?.close());
+
+  it('every fixture in test/fixtures/bad-csr has an expectation, and every expectation a fixture', () => {
+    assert.deepEqual(readdirSync(FIXTURES).sort(), Object.keys(EXPECTED).sort());
+  });
+
+  describe('test/fixtures/bad-csr/*, against the gateway profile', () => {
+    for (const file of readdirSync(FIXTURES).sort()) {
+      const expected = EXPECTED[file];
+      it(file, { skip: !expected && 'no expectation (see the test above)' }, async () => {
+        const bytes = readFileSync(join(FIXTURES, file));
+        // PEM arrives as text from most front ends, DER as bytes.
+        const csr = file.includes('.pem.') ? bytes.toString('utf8') : bytes;
+        await expectRefusal(fleet, { csr, profile: 'gateway', deviceId: gateway }, expected.error, expected.message);
+      });
+    }
+  });
+
+  it('the device refused every time is still only registered', async () => {
+    assert.equal((await getDevice(fleet.ctx, gateway)).status, 'registered');
+  });
+
+  it('a good request for the same device is issued (the refusals are not the fixture setup failing)', async () => {
+    const cert = await issueFromCsr(fleet.ctx, { csr: goodCsr, profile: 'gateway', deviceId: gateway }, 'test');
+    assert.equal(cert.device_id, gateway);
+  });
+
+  it('an unknown profile', async () => {
+    await expectRefusal(fleet, { csr: goodCsr, profile: 'no-such-profile', deviceId: gateway }, BadRequest, /unknown profile no-such-profile/);
+  });
+
+  it('an unknown device', async () => {
+    const id = newId();
+    await expectRefusal(fleet, { csr: goodCsr, profile: 'gateway', deviceId: id }, NotFound, new RegExp(`no device with id ${id}`));
+  });
+
+  it('a suspended device', async () => {
+    const device = await createDevice(fleet.ctx, { externalSerial: 'BAD-INPUT-SUSPENDED', deviceClass: 'gateway', environment: 'prod' }, 'test');
+    await suspendDevice(fleet.ctx, device.id, 'test');
+    await expectRefusal(fleet, { csr: goodCsr, profile: 'gateway', deviceId: device.id }, PolicyDenied, /is suspended/);
+  });
+
+  it('a decommissioned device, also after it held a certificate', async () => {
+    const device = await createDevice(fleet.ctx, { externalSerial: 'BAD-INPUT-RETIRED', deviceClass: 'gateway', environment: 'prod' }, 'test');
+    const old = await issueFromCsr(fleet.ctx, { csr: goodCsr, profile: 'gateway', deviceId: device.id }, 'test');
+    await decommissionDevice(fleet.ctx, device.id, 'retired', 'test');
+    await expectRefusal(fleet, { csr: goodCsr, profile: 'gateway', deviceId: device.id }, PolicyDenied, /decommissioned/);
+    await expectRefusal(fleet, { csr: goodCsr, profile: 'gateway', deviceId: device.id, replaces: old.id }, PolicyDenied, /decommissioned/);
+  });
+
+  it("a renewal that names another device's certificate, or one that does not exist", async () => {
+    const other = await createDevice(fleet.ctx, { externalSerial: 'BAD-INPUT-OTHER', deviceClass: 'gateway', environment: 'prod' }, 'test');
+    const theirs = await issueFromCsr(fleet.ctx, { csr: goodCsr, profile: 'gateway', deviceId: other.id }, 'test');
+    await expectRefusal(fleet, { csr: goodCsr, profile: 'gateway', deviceId: gateway, replaces: theirs.id }, BadRequest, /belongs to another device/);
+    const missing = newId();
+    await expectRefusal(fleet, { csr: goodCsr, profile: 'gateway', deviceId: gateway, replaces: missing }, NotFound, new RegExp(`${missing} to be replaced does not exist`));
+  });
+
+  it("a request for another device's identity URI", async () => {
+    const sensor = await createDevice(fleet.ctx, { externalSerial: 'BAD-INPUT-SENSOR', deviceClass: 'sensor', environment: 'prod' }, 'test');
+    const victim = newId();
+    const csr = opensslCsr(fleet.dir, 'ec-p256', { sans: [`URI:urn:fleetpki:device:${victim}`] }).pem;
+    await expectRefusal(fleet, { csr, profile: 'sensor', deviceId: sensor.id }, PolicyDenied, new RegExp(`SAN uri:urn:fleetpki:device:${victim} is not allowed by profile sensor`));
+  });
+
+  it('a profile limited to other device classes, and a profile that points at the root CA', async () => {
+    const base = {
+      keys: { allowed: ['ec-p256'] },
+      validity: '1d',
+      subject: { CN: '{{device.id}}' },
+      keyUsage: ['digitalSignature'],
+    };
+    await putProfile(fleet.ctx, { ...base, name: 'meters-only', ca: 'devices-production', deviceClasses: ['meter'] }, 'test');
+    await expectRefusal(fleet, { csr: goodCsr, profile: 'meters-only', deviceId: gateway }, PolicyDenied, /not for device class gateway/);
+    await putProfile(fleet.ctx, { ...base, name: 'from-the-root', ca: 'fleet-root' }, 'test');
+    await expectRefusal(fleet, { csr: goodCsr, profile: 'from-the-root', deviceId: gateway }, PolicyDenied, /fleet-root, a root CA/);
+  });
+});
