@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import type { Context } from '../app/context.ts';
 import { authenticate, type TokenInfo } from '../app/tokens.ts';
-import { Forbidden, FleetPkiError } from '../errors.ts';
+import { FleetPkiError, Forbidden, Unauthorized } from '../errors.ts';
 import type { Role } from '../store/schema.ts';
 
 export type Permission = 'read' | 'operate' | 'administer';
@@ -34,8 +34,8 @@ function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (!header) return undefined;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  // A header in another scheme is a token we do not understand, not a missing one.
-  return match ? match[1] : header.length > 0 ? 'unsupported-scheme' : undefined;
+  if (!match) throw new Unauthorized('the Authorization header must be "Bearer <token>"');
+  return match[1];
 }
 
 async function refuse(ctx: Context, request: FastifyRequest, actor: string, error: FleetPkiError): Promise<never> {

@@ -38,6 +38,7 @@ function describeProblem(part: string, problem: FastifySchemaValidationError): s
     const extra = (params.additionalProperties as string[] | undefined) ?? [params.additionalProperty];
     return `${where} has an unknown field ${extra.join(', ')}`;
   }
+  if (problem.keyword === 'enum') return `${where} must be one of ${(params.allowedValues as unknown[]).join(', ')}`;
   // TypeBox reports each unknown field twice; the additionalProperties entry names it.
   if (problem.message === 'schema is false') return null;
   return `${where} ${problem.message}`;
@@ -55,8 +56,8 @@ function frameworkError(error: FastifyError): HttpError | null {
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return { status: 413, code: 'payload_too_large', message: 'the request body is larger than this server accepts' };
   }
-  if (error instanceof SyntaxError && error.statusCode === 400) {
-    return { status: 400, code: 'bad_request', message: `the request body is not valid JSON: ${error.message}` };
+  if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (error instanceof SyntaxError && error.statusCode === 400)) {
+    return { status: 400, code: 'bad_request', message: 'the request body is not valid JSON' };
   }
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     return { status: 415, code: 'unsupported_media_type', message: 'send the request body as application/json' };

@@ -12,7 +12,9 @@ export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, http
   const checker = Compile(schema);
   const convert = httpPart !== 'body';
   return (input: unknown) => {
-    let value = Value.Default(schema, input);
+    // Fastify hands a missing body over as null; treat it as absent so a body schema's
+    // default ({} for "all fields optional") applies.
+    let value = Value.Default(schema, input === null && httpPart === 'body' ? undefined : input);
     if (convert) value = Value.Convert(schema, value);
     if (checker.Check(value)) return { value };
     const errors = [...checker.Errors(value)] as FastifySchemaValidationError[];

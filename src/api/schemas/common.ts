@@ -6,7 +6,7 @@ import { MAX_PAGE_LIMIT } from '../../store/repos/page.ts';
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 /** JSON objects whose keys are the user's (device metadata, audit details). */
-export const FreeObject = Type.Object({}, { additionalProperties: true });
+export const FreeObject = Type.Unsafe<Record<string, unknown>>({ type: 'object', additionalProperties: true });
 
 export const ErrorBody = Type.Object(
   {
