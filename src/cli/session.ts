@@ -2,12 +2,15 @@
 // database directly, like an admin console on the CA host, so every command opens the store
 // itself and closes it before the process exits.
 
+import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import pino from 'pino';
 import { closeContext, openContext, type Context } from '../app/context.ts';
-import { loadConfig, type ConfigOverrides } from '../config/load.ts';
+import { ConfigError, loadConfig, type ConfigOverrides } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
+import { FleetPkiError, NotFound } from '../errors.ts';
+import { parseStoreUrl } from '../store/url.ts';
 import { createOutput, type Output } from './output.ts';
 
 export interface GlobalOptions {
@@ -30,8 +33,28 @@ export function globalsOf(cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>();
 }
 
+/** The database URL is part of the configuration: a bad one is a configuration error (exit 2). */
 export function loadCliConfig(cmd: Command): Config {
-  return loadConfig(overrides(globalsOf(cmd)));
+  const globals = globalsOf(cmd);
+  const config = loadConfig(overrides(globals));
+  try {
+    parseStoreUrl(config.db);
+  } catch (error) {
+    if (!(error instanceof FleetPkiError)) throw error;
+    throw new ConfigError(globals.config ?? process.env.FLEETPKI_CONFIG ?? 'environment and flags', [`db: ${error.message}`]);
+  }
+  return config;
+}
+
+/**
+ * Opening SQLite creates the file, so a mistyped --data-dir would silently start an empty
+ * fleet; only init and serve may do that.
+ */
+function assertInitialised(config: Config): void {
+  const target = parseStoreUrl(config.db);
+  if (target.engine === 'sqlite' && target.path !== ':memory:' && !existsSync(target.path)) {
+    throw new NotFound(`no fleetpki database at ${target.path}: run \`fleetpki init\` first, or pass the right --data-dir or --db`);
+  }
 }
 
 /** Audit events name the person at the console, not just "the CLI". */
@@ -56,8 +79,9 @@ export interface Session {
  * Logs go to stderr for one-shot commands: stdout carries the command's result, which
  * scripts parse. (`serve` keeps pino's default of stdout, as a service should.)
  */
-export async function withSession<T>(cmd: Command, run: (session: Session) => Promise<T>): Promise<T> {
+export async function withSession<T>(cmd: Command, run: (session: Session) => Promise<T>, options: { create?: boolean } = {}): Promise<T> {
   const config = loadCliConfig(cmd);
+  if (!options.create) assertInitialised(config);
   const log = pino({ level: config.logLevel, base: { service: 'fleetpki' } }, pino.destination(2));
   const ctx = await openContext(config, { log });
   try {

@@ -2,7 +2,7 @@
 // no secrets (the passphrase only by its source, a database password masked).
 
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { cli, tempDir } from './run.ts';
@@ -57,4 +57,17 @@ test('a good file prints the effective config without secrets', async () => {
   assert.equal(report.config.db, 'postgres://fleet:***@db.example/fleet');
   assert.equal(report.passphraseSource, 'environment variable FLEETPKI_KEY_PASSPHRASE');
   assert.ok(!result.stdout.includes('hunter2') && !result.stdout.includes('correct horse'));
+});
+
+test('a bad database URL is a configuration error; a data directory that was never initialised is not created', async () => {
+  const empty = join(dir, 'never-initialised');
+  const [badDb, uninitialised] = await Promise.all([
+    cli(['--db', 'mysql://db.example/fleet', 'device', 'list']),
+    cli(['--data-dir', empty, 'device', 'list']),
+  ]);
+  assert.equal(badDb.code, 2);
+  assert.match(badDb.stderr, /db: unsupported database URL scheme "mysql:"/);
+  assert.equal(uninitialised.code, 1);
+  assert.match(uninitialised.stderr, /no fleetpki database at .*never-initialised.*run `fleetpki init` first/);
+  assert.ok(!existsSync(empty));
 });

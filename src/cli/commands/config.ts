@@ -3,21 +3,13 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
-import { FleetPkiError } from '../../errors.ts';
-import { parseStoreUrl } from '../../store/url.ts';
 import { describeOrigin, passphraseOrigin } from '../passphrase-origin.ts';
 import { globalsOf, loadCliConfig, outputOf } from '../session.ts';
 import { redactDbUrl } from './init.ts';
 
-/** Problems loadConfig cannot see because they are not about shape: the database URL, a missing passphrase file. */
+/** A problem the schema cannot see: a configured passphrase file that is not there. (loadCliConfig checks the database URL.) */
 function deeperProblems(config: Config): string[] {
   const problems: string[] = [];
-  try {
-    parseStoreUrl(config.db);
-  } catch (error) {
-    if (!(error instanceof FleetPkiError)) throw error;
-    problems.push(`db: ${error.message}`);
-  }
   const origin = passphraseOrigin(config);
   if (origin.source === 'file' && !origin.exists && !origin.generated) {
     problems.push(`keys.passphraseFile: ${origin.where} does not exist`);

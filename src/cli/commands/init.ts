@@ -64,7 +64,7 @@ export function registerInit(program: Command): void {
     )
     .addHelpText('after', '\nExamples:\n  $ fleetpki init --data-dir /var/lib/fleetpki\n  $ fleetpki --config fleetpki.yaml init --json')
     .action(async (_opts, cmd: Command) => {
-      await withSession(cmd, async ({ ctx, out, actor }) => printInit(out, await runInit(ctx, actor)));
+      await withSession(cmd, async ({ ctx, out, actor }) => printInit(out, await runInit(ctx, actor)), { create: true });
     });
 }
 

@@ -43,7 +43,10 @@ function humanUrls(u: ServedUrls, publicUrl: string): string {
   ].join('\n');
 }
 
-/** Resolves with the signal's name the first time SIGTERM or SIGINT arrives. */
+/**
+ * Resolves with the signal's name the first time SIGTERM or SIGINT arrives. The handlers are
+ * then removed, so a second signal during a slow drain kills the process the default way.
+ */
 function shutdownSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const on = (signal: NodeJS.Signals) => {
@@ -62,6 +65,9 @@ function shutdownSignal(): Promise<NodeJS.Signals> {
  */
 function announce(out: Output, urls: ServedUrls, publicUrl: string): void {
   out.note(out.json ? JSON.stringify({ listening: urls }) : humanUrls(urls, publicUrl));
+  // The default public URL is derived from --listen; with port 0 it names no real port, and
+  // certificates issued now would carry unreachable CRL and caIssuers URLs.
+  if (/:0(\/|$)/.test(publicUrl)) out.note(`warning: the public URL ${publicUrl} has port 0; set --public-url (or FLEETPKI_PUBLIC_URL) to where relying parties reach this server`);
 }
 
 async function serve(cmd: Command): Promise<void> {
@@ -79,6 +85,7 @@ async function serve(cmd: Command): Promise<void> {
     const signal = await stopping;
     ctx.log.info({ signal }, 'shutting down: draining in-flight requests');
     await server.close();
+    out.note(out.json ? JSON.stringify({ stopped: signal }) : `stopped (${signal})`);
   } finally {
     await closeContext(ctx);
   }
