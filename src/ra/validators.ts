@@ -57,6 +57,11 @@ export const requestedNamesAllowed: Validator = ({ csr, profile, templateSans })
   const granted = new Set(templateSans.map(formatSan));
   for (const requested of csr.requestedSans.map(formatSan)) {
     if (granted.has(requested)) continue;
+    // "dns:*.x" in a profile stands for any one label; the literal wildcard would let one
+    // device answer for every name under x, so it is never granted on request.
+    if (requested.startsWith('dns:*')) {
+      throw new PolicyDenied(`SAN ${requested} is a wildcard name; profile ${profile.name} grants single names only`, { san: requested });
+    }
     if (!profile.san.allowRequested.some((pattern) => sanMatches(pattern, requested))) {
       throw new PolicyDenied(`SAN ${requested} is not allowed by profile ${profile.name}`, { san: requested });
     }
