@@ -7,6 +7,7 @@ import { BadRequest } from '../errors.ts';
 import { KEY_USAGES, extKeyUsageOid } from '../x509/extensions.ts';
 import { KEY_FAMILIES } from '../x509/keys.ts';
 import { isNameAttribute } from '../x509/name.ts';
+import { parseSan } from '../x509/san.ts';
 import { parseDuration } from './duration.ts';
 import { templateFields } from './templates.ts';
 
@@ -56,6 +57,32 @@ function shapeProblems(input: unknown): string[] {
     .map((e) => `${e.instancePath.slice(1).replace(/\//g, '.') || 'profile'}: ${e.message}`);
 }
 
+/**
+ * SAN templates and patterns are parsed at issuance; a broken one must be refused here, or
+ * every device using the profile would be refused for the operator's mistake.
+ */
+function sanProblems(profile: Profile): string[] {
+  const problems: string[] = [];
+  for (const template of profile.san.templates) {
+    // Placeholders render to device values; "x" stands in for one. An IP only the device knows is not checkable.
+    const sample = template.replace(/\{\{[^}]*\}\}/g, 'x');
+    if (sample !== template && template.startsWith('ip:')) continue;
+    try {
+      parseSan(sample);
+    } catch (error) {
+      problems.push(`san.templates: "${template}" is not a valid SAN template: ${(error as Error).message}`);
+    }
+  }
+  for (const pattern of profile.san.allowRequested) {
+    try {
+      parseSan(pattern);
+    } catch (error) {
+      problems.push(`san.allowRequested: ${(error as Error).message}`);
+    }
+  }
+  return problems;
+}
+
 function meaningProblems(profile: Profile): string[] {
   const problems: string[] = [];
   try {
@@ -87,6 +114,7 @@ function meaningProblems(profile: Profile): string[] {
       }
     }
   }
+  problems.push(...sanProblems(profile));
   if (Object.keys(profile.subject).length === 0 && profile.san.templates.length === 0) {
     problems.push('a profile needs a subject attribute or a SAN template, or certificates would have no name');
   }
