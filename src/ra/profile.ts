@@ -51,10 +51,18 @@ export const ProfileSchema = Type.Object(
 
 export type Profile = Static<typeof ProfileSchema>;
 
+/** What the schema error alone does not say: the values allowed, the keys not known. */
+function hint(params: unknown): string {
+  const { allowedValues, additionalProperties } = (params ?? {}) as { allowedValues?: unknown; additionalProperties?: unknown };
+  if (Array.isArray(allowedValues)) return ` (${allowedValues.join(', ')})`;
+  if (Array.isArray(additionalProperties)) return `: ${additionalProperties.join(', ')}`;
+  return '';
+}
+
 function shapeProblems(input: unknown): string[] {
   return [...Value.Errors(ProfileSchema, input)]
     .filter((e) => e.message !== 'schema is false')
-    .map((e) => `${e.instancePath.slice(1).replace(/\//g, '.') || 'profile'}: ${e.message}`);
+    .map((e) => `${e.instancePath.slice(1).replace(/\//g, '.') || 'profile'}: ${e.message}${hint(e.params)}`);
 }
 
 /**
