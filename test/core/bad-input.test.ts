@@ -44,6 +44,7 @@ const EXPECTED: Record<string, { error: ErrorClass; message: RegExp }> = {
   'san-not-allowed.pem.csr': { error: PolicyDenied, message: /SAN dns:evil\.example\.com is not allowed by profile gateway/ },
   'san-two-labels-for-wildcard.pem.csr': { error: PolicyDenied, message: /SAN dns:a\.b\.gateways\.fleet\.internal is not allowed/ },
   'san-ip-not-allowed.pem.csr': { error: PolicyDenied, message: /SAN ip:10\.0\.0\.1 is not allowed/ },
+  'san-wildcard.pem.csr': { error: PolicyDenied, message: /SAN dns:\*\.gateways\.fleet\.internal is a wildcard name/ },
 };
 
 async function certificateCount(fleet: TestFleet): Promise<number> {
