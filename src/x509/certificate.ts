@@ -4,7 +4,7 @@
 import { createHash, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { BasicConstraints, Certificate, SubjectKeyIdentifier } from '@peculiar/asn1-x509';
-import { BadRequest } from '../errors.ts';
+import { BadRequest, FleetPkiError } from '../errors.ts';
 import { children, readTop, sequence, slice, time, tlv, TAG, value } from './der.ts';
 import { EXTENSION_OIDS, extensionValue } from './extensions.ts';
 import { classifyPublicKey, type KeyDescription } from './keys.ts';
@@ -81,6 +81,16 @@ export function parseCertificate(input: string | Uint8Array): CertificateInfo {
   } catch (error) {
     throw new BadRequest(`malformed certificate: ${(error as Error).message}`);
   }
+  try {
+    return describeCertificate(der, cert);
+  } catch (error) {
+    // The outer structure parsed, but an extension value or the key inside did not: still bad input.
+    if (error instanceof FleetPkiError) throw error;
+    throw new BadRequest(`malformed certificate: ${(error as Error).message}`);
+  }
+}
+
+function describeCertificate(der: Buffer, cert: Certificate): CertificateInfo {
   const tbs = children(der, children(der, readTop(der))[0]);
   const offset = tbs[0].tag === TAG.CONTEXT_0 ? 1 : 0;
   const [serial, , issuer, , subject, spki] = tbs.slice(offset);
