@@ -4,14 +4,18 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { importRoot } from '../../src/app/cas.ts';
 import { issueFromCsr, type IssueInput } from '../../src/app/certificates.ts';
 import { createDevice, decommissionDevice, getDevice, suspendDevice } from '../../src/app/devices.ts';
 import { putProfile } from '../../src/app/profiles.ts';
 import { BadRequest, NotFound, PolicyDenied, type FleetPkiError } from '../../src/errors.ts';
 import { newId } from '../../src/ids.ts';
+import { getCaByName } from '../../src/store/repos/cas.ts';
 import { openTestFleet, opensslCsr, type TestFleet } from '../helpers/context.ts';
+import { pemOf } from '../helpers/openssl.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'bad-csr');
 
@@ -168,5 +172,57 @@ describe('bad input is refused, typed, audited, and nothing is issued', () => {
     await expectRefusal(fleet, { csr: goodCsr, profile: 'meters-only', deviceId: gateway }, PolicyDenied, /not for device class gateway/);
     await putProfile(fleet.ctx, { ...base, name: 'from-the-root', ca: 'fleet-root' }, 'test');
     await expectRefusal(fleet, { csr: goodCsr, profile: 'from-the-root', deviceId: gateway }, PolicyDenied, /fleet-root, a root CA/);
+  });
+});
+
+describe('a root certificate to import that is bad input', () => {
+  let fleet: TestFleet;
+  before(async () => {
+    fleet = await openTestFleet();
+  });
+  after(() => fleet?.close());
+
+  /** A self-signed certificate made by openssl with the given key and extensions. */
+  const selfSigned = (newkey: string[], extensions: string[]) =>
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-new', ...newkey, '-nodes', '-keyout', join(fleet.dir, 'import.key'), '-subj', '/O=Elsewhere/CN=Offline Root', '-days', '30', ...extensions.flatMap((e) => ['-addext', e])],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+  const p256 = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'];
+  const ca = 'basicConstraints=critical,CA:TRUE';
+
+  const cases: Array<{ name: string; pem: () => string | Promise<string>; error: ErrorClass; message: RegExp }> = [
+    { name: 'a subjectAltName whose value is not DER', pem: () => selfSigned(p256, [ca, '2.5.29.17=DER:01:02:03']), error: BadRequest, message: /malformed certificate/ },
+    { name: 'not a CA certificate', pem: () => selfSigned(p256, ['basicConstraints=critical,CA:FALSE']), error: BadRequest, message: /not a CA certificate/ },
+    {
+      name: 'not self-signed (an issuing CA)',
+      pem: async () => pemOf((await getCaByName(fleet.ctx.db, 'devices-production'))!.certificate_der),
+      error: BadRequest,
+      message: /must be self-signed/,
+    },
+    { name: 'a secp256k1 key', pem: () => selfSigned(['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:secp256k1'], [ca]), error: PolicyDenied, message: /unsupported elliptic curve secp256k1/ },
+    { name: 'not PEM or DER', pem: () => 'a root certificate, trust me', error: BadRequest, message: /neither PEM nor DER/ },
+  ];
+
+  for (const c of cases) {
+    it(c.name, async () => {
+      const pem = await c.pem();
+      const casBefore = (await fleet.ctx.db.selectFrom('cas').select('id').execute()).length;
+      const seqBefore = await lastSeq(fleet);
+      await assert.rejects(importRoot(fleet.ctx, 'offline-root', pem, 'test:bad-input'), (error: unknown) => {
+        assert.ok(error instanceof c.error, `expected ${c.error.name}, got ${error}`);
+        assert.match(error.message, c.message);
+        return true;
+      });
+      assert.equal((await fleet.ctx.db.selectFrom('cas').select('id').execute()).length, casBefore, 'no CA row was added');
+      const events = await fleet.ctx.db.selectFrom('audit_events').selectAll().where('seq', '>', seqBefore).execute();
+      assert.deepEqual(events.map((e) => `${e.action} ${e.outcome} ${e.target}`), ['ca.import refused ca:offline-root']);
+    });
+  }
+
+  it('a good offline root imports (the cases above are not the setup failing)', async () => {
+    const view = await importRoot(fleet.ctx, 'offline-root', selfSigned(p256, [ca, 'keyUsage=critical,keyCertSign,cRLSign']), 'test');
+    assert.deepEqual({ kind: view.kind, hasKey: view.hasKey, subject: view.subject }, { kind: 'root', hasKey: false, subject: 'O=Elsewhere, CN=Offline Root' });
   });
 });
