@@ -103,10 +103,14 @@ describe('checkProfile', () => {
   });
 
   it('refuses SAN templates and patterns that are not SANs', () => {
-    assertRefused({ ...GOOD, san: { templates: ['urn:fleetpki:device:{{device.id}}'] } }, /^san\.templates: .*is not a SAN/);
+    assertRefused({ ...GOOD, san: { templates: ['urn:fleetpki:device:{{device.id}}'] } }, /^san\.templates: "urn:fleetpki:device:\{\{device\.id\}\}" is not a SAN template/);
+    assertRefused({ ...GOOD, san: { templates: ['dns:no spaces.fleet.internal'] } }, /^san\.templates: "no spaces\.fleet\.internal" is not a valid DNS name/);
     assertRefused({ ...GOOD, san: { templates: [], allowRequested: ['DNS:*.fleet.internal'] } }, /^san\.allowRequested: .*is not a SAN/);
     assertRefused({ ...GOOD, san: { templates: [], allowRequested: ['ip:300.1.1.1'] } }, /^san\.allowRequested: .*not an IP address/);
     assert.deepEqual(problems({ ...GOOD, san: { templates: ['dns:{{device.id}}.fleet.internal'], allowRequested: ['dns:*.fleet.internal', 'ip:::1'] } }), []);
+    // Values made wholly of device fields can only be checked at issuance.
+    const fromFields = ['email:{{meta.mail}}', 'uri:{{meta.uri}}', 'ip:{{meta.ip}}', 'email:{{device.id}}@fleet.internal', 'dns:{{meta.host}}'];
+    assert.deepEqual(problems({ ...GOOD, san: { templates: fromFields } }), []);
   });
 
   it('refuses shape errors: unknown keys (named), bad name, renewAfter outside (0, 1)', () => {
