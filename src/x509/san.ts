@@ -30,10 +30,11 @@ function checkSan(san: San): San {
       if (!isIP(san.value)) throw new BadRequest(`"${san.value}" is not an IP address`);
       return san;
     case 'uri':
-      if (!/^[a-z][a-z0-9+.-]*:[^\s]+$/i.test(san.value)) throw new BadRequest(`"${san.value}" is not a URI`);
+      // IA5String: ASCII only (RFC 5280 7.4: an IRI is mapped to a URI, e.g. percent-encoded).
+      if (!/^[a-z][a-z0-9+.-]*:[\x21-\x7e]+$/i.test(san.value)) throw new BadRequest(`"${san.value}" is not a URI (printable ASCII, no spaces)`);
       return san;
     case 'email':
-      if (!/^[^\s@]+@[^\s@]+$/.test(san.value)) throw new BadRequest(`"${san.value}" is not an email address`);
+      if (!/^[\x21-\x3f\x41-\x7e]+@[\x21-\x3f\x41-\x7e]+$/.test(san.value)) throw new BadRequest(`"${san.value}" is not an email address (printable ASCII, no spaces)`);
       return san;
   }
 }
