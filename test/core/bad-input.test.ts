@@ -161,6 +161,29 @@ describe('bad input is refused, typed, audited, and nothing is issued', () => {
     await expectRefusal(fleet, { csr, profile: 'sensor', deviceId: sensor.id }, PolicyDenied, new RegExp(`SAN uri:urn:fleetpki:device:${victim} is not allowed by profile sensor`));
   });
 
+  it('device metadata a URI or email SAN cannot hold (IA5String is ASCII) is refused, not mangled', async () => {
+    await putProfile(
+      fleet.ctx,
+      {
+        name: 'site-uri',
+        ca: 'devices-production',
+        keys: { allowed: ['ec-p256'] },
+        validity: '1d',
+        subject: { CN: '{{device.id}}' },
+        san: { templates: ['uri:urn:site:{{meta.site}}', 'email:{{meta.contact}}'] },
+        keyUsage: ['digitalSignature'],
+      },
+      'test',
+    );
+    for (const [metadata, message] of [
+      [{ site: '東京-Zürich', contact: 'ops@example.com' }, /"urn:site:東京-Zürich" is not a URI/],
+      [{ site: 'tokyo', contact: 'jörg@example.com' }, /"jörg@example.com" is not an email address/],
+    ] as const) {
+      const device = await createDevice(fleet.ctx, { externalSerial: `BAD-INPUT-META-${metadata.site}-${metadata.contact}`, deviceClass: 'sensor', environment: 'prod', metadata }, 'test');
+      await expectRefusal(fleet, { csr: goodCsr, profile: 'site-uri', deviceId: device.id }, BadRequest, message);
+    }
+  });
+
   it('a profile limited to other device classes, and a profile that points at the root CA', async () => {
     const base = {
       keys: { allowed: ['ec-p256'] },
