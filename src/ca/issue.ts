@@ -1,7 +1,7 @@
 // The CA's one issuing function: build, lint, sign, record, return. It knows nothing of
 // protocols or devices' business; every front end reaches it through the RA's approval.
 
-import { NotFound } from '../errors.ts';
+import { NotFound, PolicyDenied } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { AuditEvent } from '../audit/log.ts';
 import type { GroupCommit } from '../store/group-commit.ts';
@@ -101,6 +101,13 @@ async function signOnce(deps: IssueDeps, request: ApprovedRequest, issuer: Issue
     details: { serial: row.serial_hex, issuer: issuer.row.name, profile: row.profile, device: row.device_id, replaces: row.replaces_id, notAfter: row.not_after },
   };
   await deps.ledger.submit(async (trx) => {
+    // The RA approved a device that was live then; it may have been suspended or
+    // decommissioned while this was signed. Decide again where the row is written, or a
+    // decommissioned device would keep a valid certificate.
+    const device = await trx.selectFrom('devices').select('status').where('id', '=', request.deviceId).executeTakeFirst();
+    if (!device || device.status === 'suspended' || device.status === 'decommissioned') {
+      throw new PolicyDenied(`device ${request.deviceId} is ${device?.status ?? 'gone'}; the certificate signed for it was discarded`);
+    }
     await insertCertificate(trx, row);
     // A registered device becomes active with its first certificate.
     await trx.updateTable('devices').set({ status: 'active', updated_at: row.created_at }).where('id', '=', request.deviceId).where('status', '=', 'registered').execute();
