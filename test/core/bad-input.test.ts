@@ -146,6 +146,28 @@ describe('bad input is refused, typed, audited, and nothing is issued', () => {
     await expectRefusal(fleet, { csr: goodCsr, profile: 'gateway', deviceId: device.id, replaces: old.id }, PolicyDenied, /decommissioned/);
   });
 
+  it('a device decommissioned while its certificate is signed ends with no valid certificate', async () => {
+    // Issuance and decommission race; whichever wins, a decommissioned device holds nothing valid.
+    const outcomes = new Set<string>();
+    for (let i = 0; i < 30; i++) {
+      const device = await createDevice(fleet.ctx, { externalSerial: `BAD-INPUT-RACE-${i}`, deviceClass: 'gateway', environment: 'prod' }, 'test');
+      const issuing = issueFromCsr(fleet.ctx, { csr: goodCsr, profile: 'gateway', deviceId: device.id }, 'test').then(
+        () => 'issued, then revoked',
+        (error: Error) => {
+          assert.ok(error instanceof PolicyDenied, `${error}`);
+          return 'refused';
+        },
+      );
+      await new Promise((resolve) => setTimeout(resolve, i % 4));
+      await decommissionDevice(fleet.ctx, device.id, 'compromised', 'test');
+      outcomes.add(await issuing);
+      const held = await fleet.ctx.db.selectFrom('certificates').select(['status', 'revocation_reason']).where('device_id', '=', device.id).execute();
+      for (const cert of held) assert.deepEqual(cert, { status: 'revoked', revocation_reason: 'keyCompromise' });
+      assert.equal((await getDevice(fleet.ctx, device.id)).status, 'decommissioned');
+    }
+    assert.ok(outcomes.size > 0);
+  });
+
   it("a renewal that names another device's certificate, or one that does not exist", async () => {
     const other = await createDevice(fleet.ctx, { externalSerial: 'BAD-INPUT-OTHER', deviceClass: 'gateway', environment: 'prod' }, 'test');
     const theirs = await issueFromCsr(fleet.ctx, { csr: goodCsr, profile: 'gateway', deviceId: other.id }, 'test');
