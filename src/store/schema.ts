@@ -114,6 +114,50 @@ export interface AuditHeadTable {
   hash: string;
 }
 
+/** The latest CRL of one CA partition (see src/revocation). */
+export interface CrlsTable {
+  ca_id: string;
+  partition: string;
+  crl_number: number;
+  this_update: string;
+  next_update: string;
+  entries: number;
+  der: Buffer;
+}
+
+/** Delegated OCSP signing certificates (id-pkix-ocsp-nocheck) fleetpki issues for each CA. */
+export interface OcspSignersTable {
+  id: string;
+  ca_id: string;
+  certificate_der: Buffer;
+  encrypted_key: Buffer;
+  not_before: string;
+  not_after: string;
+  created_at: string;
+}
+
+/** One-time EST bootstrap secrets, bound to a device and a profile. */
+export interface BootstrapTokensTable {
+  id: string;
+  /** SHA-256 hex of the token. */
+  token_hash: string;
+  device_id: string;
+  profile: string;
+  expires_at: string;
+  used_at: string | null;
+  created_at: string;
+}
+
+/** Manufacturer CA certificates that devices' IDevID birth certificates chain to. */
+export interface ManufacturersTable {
+  id: string;
+  name: string;
+  subject: string;
+  ski_hex: string;
+  certificate_der: Buffer;
+  created_at: string;
+}
+
 export interface Database {
   cas: CasTable;
   profiles: ProfilesTable;
@@ -122,4 +166,8 @@ export interface Database {
   api_tokens: ApiTokensTable;
   audit_events: AuditEventsTable;
   audit_head: AuditHeadTable;
+  crls: CrlsTable;
+  ocsp_signers: OcspSignersTable;
+  bootstrap_tokens: BootstrapTokensTable;
+  manufacturers: ManufacturersTable;
 }

@@ -4,13 +4,13 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Migration } from 'kysely/migration';
 import type { Engine } from '../schema.ts';
 
-interface Types {
+export interface Types {
   text: RawBuilder<unknown>;
   binary: RawBuilder<unknown>;
   bigint: RawBuilder<unknown>;
 }
 
-function typesFor(engine: Engine): Types {
+export function typesFor(engine: Engine): Types {
   if (engine === 'postgres') {
     return {
       // Byte-order collation, as SQLite's default BINARY: ids, ISO timestamps and hex

@@ -3,10 +3,14 @@
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import type { Engine } from '../schema.ts';
 import { initialMigration } from './001-initial.ts';
+import { revocationMigration } from './002-revocation.ts';
+import { enrollmentMigration } from './003-enrollment.ts';
 
 export function createMigrations(engine: Engine): Record<string, Migration> {
   return {
     '001-initial': initialMigration(engine),
+    '002-revocation': revocationMigration(engine),
+    '003-enrollment': enrollmentMigration(engine),
   };
 }
 
