@@ -43,6 +43,38 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** CRLs (RFC 5280): how long each is valid and when it is re-signed before it runs out. */
+    crl: Type.Object(
+      {
+        validityHours: Type.Integer({ minimum: 1, maximum: 24 * 31, default: 24 }),
+        /** Re-sign a CRL when less than this is left before its nextUpdate. */
+        refreshBeforeHours: Type.Integer({ minimum: 0, maximum: 24 * 30, default: 8 }),
+        /** Directory fleetpki writes the CA bundle and current CRLs to, for brokers and web servers. */
+        publishDir: Type.Optional(Type.String({ minLength: 1 })),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /** OCSP responder (RFC 6960, RFC 5019 profile). */
+    ocsp: Type.Object(
+      {
+        /** nextUpdate - thisUpdate of pre-signed responses. */
+        responseValidityMinutes: Type.Integer({ minimum: 1, maximum: 7 * 24 * 60, default: 60 }),
+        /** Lifetime of the delegated OCSP signing certificates fleetpki issues itself. */
+        signerValidityDays: Type.Integer({ minimum: 1, maximum: 365, default: 30 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /** EST (RFC 7030) over HTTPS, on its own listener because it needs TLS client certificates. */
+    est: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true }),
+        host: Type.String({ minLength: 1, default: '127.0.0.1' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8443 }),
+        /** DNS names and IPs in the EST server's own TLS certificate (issued by fleetpki). */
+        serverNames: Type.Array(Type.String({ minLength: 1 }), { default: ['localhost', '127.0.0.1'] }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     /** The hierarchy `init` creates on first start. */
     hierarchy: Type.Object(
       {
