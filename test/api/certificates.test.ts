@@ -114,8 +114,8 @@ describe('certificates API', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const url = `/api/v1/certificates?deviceId=${deviceId}&limit=2${cursor ? `&after=${cursor}` : ''}`;
-      const page = (await api.call('GET', url)).json();
+      const url: string = `/api/v1/certificates?deviceId=${deviceId}&limit=2${cursor ? `&after=${cursor}` : ''}`;
+      const page: { items: { id: string }[]; nextCursor: string | null } = (await api.call('GET', url)).json();
       assert.ok(page.items.length <= 2);
       seen.push(...page.items.map((c: { id: string }) => c.id));
       cursor = page.nextCursor;

@@ -121,7 +121,7 @@ describe('devices API', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page = (await api.call('GET', `/api/v1/devices?site=${site}&limit=2${cursor ? `&after=${cursor}` : ''}`)).json();
+      const page: { items: { id: string }[]; nextCursor: string | null } = (await api.call('GET', `/api/v1/devices?site=${site}&limit=2${cursor ? `&after=${cursor}` : ''}`)).json();
       seen.push(...page.items.map((d: { id: string }) => d.id));
       cursor = page.nextCursor;
     } while (cursor);
