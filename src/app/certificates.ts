@@ -77,6 +77,8 @@ export async function revokeCertificate(ctx: Context, id: string, reasonName: st
       if (row.status === 'on_hold' && status === 'on_hold') throw new Conflict(`certificate ${id} is already on hold`);
       await updateCertificateStatus(trx, id, { status, revocation_reason: reason, revoked_at: now });
     }, [{ actor, action: 'certificate.revoke', target: `certificate:${id}`, outcome: 'success', details: { reason } }]);
-    return getCertificate(ctx, id);
+    const row = await getCertificate(ctx, id);
+    ctx.events.emit('revocation', { issuerIds: [row.issuer_id], certificateIds: [row.id] });
+    return row;
   });
 }

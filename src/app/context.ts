@@ -1,5 +1,6 @@
 // Everything a front end (REST API, CLI, later EST) needs, opened once per process.
 
+import { EventEmitter } from 'node:events';
 import type { Kysely } from 'kysely';
 import pino, { type Logger } from 'pino';
 import { CaRegistry } from '../ca/registry.ts';
@@ -8,6 +9,17 @@ import { resolvePassphrase } from '../signer/passphrase.ts';
 import { GroupCommit } from '../store/group-commit.ts';
 import { openStore, type Store } from '../store/open.ts';
 import type { Database } from '../store/schema.ts';
+
+/** Raised after a change to certificates' revocation status has been committed. */
+export interface RevocationEvent {
+  /** Issuing CA ids whose CRLs and OCSP answers are now stale. */
+  issuerIds: string[];
+  certificateIds: string[];
+}
+
+export interface ContextEvents {
+  revocation: [RevocationEvent];
+}
 
 export interface Context {
   config: Config;
@@ -18,6 +30,8 @@ export interface Context {
   log: Logger;
   /** The CA key passphrase, read on first use (never logged). */
   passphrase: () => string;
+  /** In-process notifications (CRL regeneration, OCSP cache invalidation listen here). */
+  events: EventEmitter<ContextEvents>;
 }
 
 export interface OpenOptions {
@@ -41,6 +55,7 @@ export async function openContext(config: Config, options: OpenOptions = {}): Pr
     cas: new CaRegistry(store.db, config.publicUrl),
     log: options.log ?? createLogger(config),
     passphrase: () => (passphrase ??= resolvePassphrase(config, env, true).value),
+    events: new EventEmitter<ContextEvents>(),
   };
 }
 

@@ -93,12 +93,14 @@ export async function decommissionDevice(ctx: Context, id: string, why: Decommis
   return audited(ctx, actor, 'device.decommission', `device:${id}`, async () => {
     const now = new Date().toISOString();
     const revoked: string[] = [];
+    const issuers: string[] = [];
     const device = await ctx.ledger.submit(async (trx, audit) => {
       const row = await getRow(trx, id);
       if (!row) throw new NotFound(`no device with id ${id}`);
       assertTransition(id, row.status, 'decommissioned');
-      const live = await trx.selectFrom('certificates').select('id').where('device_id', '=', id).where('status', '!=', 'revoked').execute();
+      const live = await trx.selectFrom('certificates').select(['id', 'issuer_id']).where('device_id', '=', id).where('status', '!=', 'revoked').execute();
       revoked.splice(0, revoked.length, ...live.map((c) => c.id)); // the work may be retried alone
+      issuers.splice(0, issuers.length, ...new Set(live.map((c) => c.issuer_id)));
       for (const cert of revoked) {
         audit.push({ actor, action: 'certificate.revoke', target: `certificate:${cert}`, outcome: 'success', details: { reason, cause: `device:${id} decommissioned (${why})` } });
       }
@@ -107,6 +109,7 @@ export async function decommissionDevice(ctx: Context, id: string, why: Decommis
       }
       return (await updateRow(trx, id, { status: 'decommissioned', updated_at: now }))!;
     }, [{ actor, action: 'device.decommission', target: `device:${id}`, outcome: 'success', details: { why, reason } }]);
+    if (revoked.length > 0) ctx.events.emit('revocation', { issuerIds: issuers, certificateIds: revoked });
     return { device, revoked };
   });
 }
