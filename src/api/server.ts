@@ -48,8 +48,15 @@ export async function buildApi(ctx: Context): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // A keep-alive connection whose request was in flight when close() began would otherwise
+    // stay open until its idle timeout and hold the shutdown up.
+    if (closing) reply.header('connection', 'close');
   });
   const deps: ApiDeps = { ctx, metrics: new ApiMetrics() };
   deps.metrics.observe(app);
