@@ -55,7 +55,9 @@ async function checkAccess(ctx: Context, request: FastifyRequest, permission: Pe
   }
   const actor = `token:${token.name}`;
   if (!ROLE_PERMISSIONS[permission].includes(token.role)) {
-    return refuse(ctx, request, actor, new Forbidden(`the ${token.role} role may not ${permission}: ${request.method} ${request.routeOptions.url} needs ${ROLE_PERMISSIONS[permission].join(' or ')}`));
+    const allowed = ROLE_PERMISSIONS[permission].join(' or ');
+    const route = `${request.method} ${request.routeOptions.url}`;
+    return refuse(ctx, request, actor, new Forbidden(`the ${token.role} role may not ${permission}: ${route} needs ${allowed}`));
   }
   request.actor = actor;
 }

@@ -34,7 +34,11 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         version: '1',
         description: 'Devices, certificates, CAs, profiles, audit log and API tokens of a fleetpki installation.',
       },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API token (fpk_...) of role admin, operator or auditor' } } },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API token (fpk_...) of role admin, operator or auditor' },
+        },
+      },
       security: [{ bearerAuth: [] }],
     },
     transform: ({ schema, url }) => {

@@ -3,6 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import pino from 'pino';
+import Fastify from 'fastify';
+import { requireAuth } from '../../src/api/auth.ts';
 import { buildApi } from '../../src/api/server.ts';
 import { opensslCsr } from '../helpers/context.ts';
 import { errorOf, openApi, type ApiHarness } from './harness.ts';
@@ -130,5 +132,18 @@ describe('authentication and roles', () => {
     assert.equal(given.headers['x-request-id'], 'trace-42');
     const made = await api.call('GET', '/healthz', { headers: { 'x-request-id': 'bad id with spaces' } });
     assert.match(String(made.headers['x-request-id']), /^[0-9a-f-]{36}$/);
+  });
+
+  it('a route that declares no permission cannot be registered, so it cannot end up public by mistake', async () => {
+    const app = Fastify();
+    const build = async () => {
+      await app.register(async (scope) => {
+        requireAuth(scope, api.fleet.ctx);
+        scope.get('/forgotten', async () => 'secret');
+      });
+      await app.ready();
+    };
+    await assert.rejects(build, /GET \/forgotten declares no permission/);
+    await app.close();
   });
 });

@@ -31,12 +31,18 @@ const iso = (value: string | undefined) => (value === undefined ? undefined : ne
 export function auditRoutes(app: Api, { ctx }: ApiDeps): void {
   const tags = ['audit'];
 
-  app.get('/audit', { config: { permission: 'read' }, schema: { tags, summary: 'Audit events, newest first', querystring: AuditQuery, response: { 200: AuditPage } } }, async (request) => {
+  app.get('/audit', {
+    config: { permission: 'read' },
+    schema: { tags, summary: 'Audit events, newest first', querystring: AuditQuery, response: { 200: AuditPage } },
+  }, async (request) => {
     const { limit, before, since, until, ...filter } = request.query;
     return listAudit(ctx, { ...filter, since: iso(since), until: iso(until) }, { limit, before });
   });
 
-  app.get('/audit/verify', { config: { permission: 'read' }, schema: { tags, summary: 'Walk the hash chain and report every broken link', response: { 200: Verification } } }, async () => {
+  app.get('/audit/verify', {
+    config: { permission: 'read' },
+    schema: { tags, summary: 'Walk the hash chain and report every broken link', response: { 200: Verification } },
+  }, async () => {
     return verifyAuditChain(ctx);
   });
 }

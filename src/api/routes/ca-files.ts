@@ -8,6 +8,8 @@ import type { Api, ApiDeps } from '../types.ts';
 
 const CaFileParams = Type.Object({ name: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{1,62}$' }) });
 
+const DerBody = Type.Unsafe<Buffer>({ type: 'string', format: 'binary' });
+
 // CA certificates change only when a CA is re-keyed; caches may keep them a while.
 const CACHE_CONTROL = 'public, max-age=3600';
 
@@ -18,12 +20,28 @@ async function caCertificate(ctx: Context, name: string): Promise<Buffer> {
 export function caFileRoutes(app: Api, { ctx }: ApiDeps): void {
   const tags = ['publication'];
 
-  app.get('/ca/:name.cer', { schema: { tags, summary: 'CA certificate, DER (the caIssuers URL)', security: [], params: CaFileParams, response: { 200: { description: 'DER certificate', content: { 'application/pkix-cert': { schema: Type.Unsafe<Buffer>({ type: 'string', format: 'binary' }) } } } } } }, async (request, reply) => {
+  app.get('/ca/:name.cer', {
+    schema: {
+      tags,
+      summary: 'CA certificate, DER (the caIssuers URL)',
+      security: [],
+      params: CaFileParams,
+      response: { 200: { description: 'DER certificate', content: { 'application/pkix-cert': { schema: DerBody } } } },
+    },
+  }, async (request, reply) => {
     const der = await caCertificate(ctx, request.params.name);
     return reply.type('application/pkix-cert').header('cache-control', CACHE_CONTROL).send(der);
   });
 
-  app.get('/ca/:name.pem', { schema: { tags, summary: 'CA certificate, PEM', security: [], params: CaFileParams, response: { 200: { description: 'PEM certificate', content: { 'application/x-pem-file': { schema: Type.String() } } } } } }, async (request, reply) => {
+  app.get('/ca/:name.pem', {
+    schema: {
+      tags,
+      summary: 'CA certificate, PEM',
+      security: [],
+      params: CaFileParams,
+      response: { 200: { description: 'PEM certificate', content: { 'application/x-pem-file': { schema: Type.String() } } } },
+    },
+  }, async (request, reply) => {
     const der = await caCertificate(ctx, request.params.name);
     return reply.type('application/x-pem-file').header('cache-control', CACHE_CONTROL).send(toPem(der, 'CERTIFICATE'));
   });

@@ -32,24 +32,44 @@ const ImportRoot = Type.Object(
 export function caRoutes(app: Api, { ctx }: ApiDeps): void {
   const tags = ['cas'];
 
-  app.get('/cas', { config: { permission: 'read' }, schema: { tags, summary: 'All CAs, roots first', response: { 200: Items(CaView) } } }, async () => {
+  app.get('/cas', {
+    config: { permission: 'read' },
+    schema: { tags, summary: 'All CAs, roots first', response: { 200: Items(CaView) } },
+  }, async () => {
     return { items: await listCas(ctx) };
   });
 
-  app.get('/cas/:name', { config: { permission: 'read' }, schema: { tags, summary: 'One CA', params: NameParams, response: { 200: CaView } } }, async (request) => {
+  app.get('/cas/:name', {
+    config: { permission: 'read' },
+    schema: { tags, summary: 'One CA', params: NameParams, response: { 200: CaView } },
+  }, async (request) => {
     return getCa(ctx, request.params.name);
   });
 
-  app.get('/cas/:name/chain', { config: { permission: 'read' }, schema: { tags, summary: 'PEM chain from this CA up to its root', params: NameParams, response: { 200: pemResponse('application/pem-certificate-chain', 'PEM chain, root last') } } }, async (request, reply) => {
+  app.get('/cas/:name/chain', {
+    config: { permission: 'read' },
+    schema: {
+      tags,
+      summary: 'PEM chain from this CA up to its root',
+      params: NameParams,
+      response: { 200: pemResponse('application/pem-certificate-chain', 'PEM chain, root last') },
+    },
+  }, async (request, reply) => {
     return reply.type('application/pem-certificate-chain').send(await caChainPem(ctx, request.params.name));
   });
 
-  app.post('/cas', { config: { permission: 'administer' }, schema: { tags, summary: 'Create an issuing CA under a root', body: CreateCa, response: { 201: CaView } } }, async (request, reply) => {
+  app.post('/cas', {
+    config: { permission: 'administer' },
+    schema: { tags, summary: 'Create an issuing CA under a root', body: CreateCa, response: { 201: CaView } },
+  }, async (request, reply) => {
     const { parent, ...spec } = request.body;
     return reply.code(201).send(await createIssuing(ctx, spec, parent, request.actor));
   });
 
-  app.post('/cas/import-root', { config: { permission: 'administer' }, schema: { tags, summary: 'Import an offline root certificate', body: ImportRoot, response: { 201: CaView } } }, async (request, reply) => {
+  app.post('/cas/import-root', {
+    config: { permission: 'administer' },
+    schema: { tags, summary: 'Import an offline root certificate', body: ImportRoot, response: { 201: CaView } },
+  }, async (request, reply) => {
     return reply.code(201).send(await importRoot(ctx, request.body.name, request.body.certificatePem, request.actor));
   });
 }

@@ -95,19 +95,34 @@ export function certificateRoutes(app: Api, deps: ApiDeps): void {
   const { ctx, metrics } = deps;
   const tags = ['certificates'];
 
-  app.get('/certificates', { config: { permission: 'read' }, schema: { tags, summary: 'Search certificates', querystring: CertificateQuery, response: { 200: Page(CertificateView) } } }, async (request) => {
+  app.get('/certificates', {
+    config: { permission: 'read' },
+    schema: {
+      tags,
+      summary: 'Search certificates',
+      querystring: CertificateQuery,
+      response: { 200: Page(CertificateView) },
+    },
+  }, async (request) => {
     const page = await searchCertificates(ctx.db, await toFilter(ctx, request.query), { limit: request.query.limit, after: request.query.after });
     return { items: await presentCertificates(ctx, page.items), nextCursor: page.nextCursor };
   });
 
-  app.post('/certificates', { config: { permission: 'operate' }, onError: issuanceRefused(deps), schema: { tags, summary: 'Issue a certificate from a CSR', body: IssueBody, response: { 201: Issued } } }, async (request, reply) => {
+  app.post('/certificates', {
+    config: { permission: 'operate' },
+    onError: issuanceRefused(deps),
+    schema: { tags, summary: 'Issue a certificate from a CSR', body: IssueBody, response: { 201: Issued } },
+  }, async (request, reply) => {
     const row = await issueFromCsr(ctx, request.body, request.actor);
     metrics.certificatesIssued.inc();
     const certificate = await presentCertificate(ctx, row);
     return reply.code(201).send({ certificate, chainPem: certificate.pem + (await caChainPem(ctx, certificate.issuer)) });
   });
 
-  app.get('/certificates/:id', { config: { permission: 'read' }, schema: { tags, summary: 'One certificate', params: IdParams, response: { 200: CertificateView } } }, async (request) => {
+  app.get('/certificates/:id', {
+    config: { permission: 'read' },
+    schema: { tags, summary: 'One certificate', params: IdParams, response: { 200: CertificateView } },
+  }, async (request) => {
     return presentCertificate(ctx, await getCertificate(ctx, request.params.id));
   });
 
@@ -127,7 +142,16 @@ export function certificateRoutes(app: Api, deps: ApiDeps): void {
     return reply.type(PEM_CHAIN).send(pem);
   });
 
-  app.post('/certificates/:id/revoke', { config: { permission: 'operate' }, schema: { tags, summary: 'Revoke a certificate', params: IdParams, body: RevokeBody, response: { 200: CertificateView } } }, async (request) => {
+  app.post('/certificates/:id/revoke', {
+    config: { permission: 'operate' },
+    schema: {
+      tags,
+      summary: 'Revoke a certificate',
+      params: IdParams,
+      body: RevokeBody,
+      response: { 200: CertificateView },
+    },
+  }, async (request) => {
     return presentCertificate(ctx, await revokeCertificate(ctx, request.params.id, request.body.reason, request.actor));
   });
 }

@@ -67,39 +67,79 @@ const Decommissioned = Type.Object({ device: DeviceView, revokedCertificateIds: 
 export function deviceRoutes(app: Api, { ctx }: ApiDeps): void {
   const tags = ['devices'];
 
-  app.get('/devices', { config: { permission: 'read' }, schema: { tags, summary: 'Search devices', querystring: DeviceQuery, response: { 200: Page(DeviceView) } } }, async (request) => {
+  app.get('/devices', {
+    config: { permission: 'read' },
+    schema: { tags, summary: 'Search devices', querystring: DeviceQuery, response: { 200: Page(DeviceView) } },
+  }, async (request) => {
     const { limit, after, ...filter } = request.query;
     const page = await searchDevices(ctx.db, filter, { limit, after });
     return { items: page.items.map(deviceView), nextCursor: page.nextCursor };
   });
 
-  app.post('/devices', { config: { permission: 'operate' }, schema: { tags, summary: 'Register a device', body: DeviceCreate, response: { 201: DeviceView } } }, async (request, reply) => {
+  app.post('/devices', {
+    config: { permission: 'operate' },
+    schema: { tags, summary: 'Register a device', body: DeviceCreate, response: { 201: DeviceView } },
+  }, async (request, reply) => {
     const row = await createDevice(ctx, request.body, request.actor);
     return reply.code(201).send(deviceView(row));
   });
 
-  app.get('/devices/:id', { config: { permission: 'read' }, schema: { tags, summary: 'One device', params: IdParams, response: { 200: DeviceView } } }, async (request) => {
+  app.get('/devices/:id', {
+    config: { permission: 'read' },
+    schema: { tags, summary: 'One device', params: IdParams, response: { 200: DeviceView } },
+  }, async (request) => {
     return deviceView(await getDevice(ctx, request.params.id));
   });
 
-  app.patch('/devices/:id', { config: { permission: 'operate' }, schema: { tags, summary: 'Change a device', params: IdParams, body: DeviceUpdate, response: { 200: DeviceView } } }, async (request) => {
+  app.patch('/devices/:id', {
+    config: { permission: 'operate' },
+    schema: { tags, summary: 'Change a device', params: IdParams, body: DeviceUpdate, response: { 200: DeviceView } },
+  }, async (request) => {
     return deviceView(await updateDevice(ctx, request.params.id, request.body, request.actor));
   });
 
-  app.post('/devices/:id/suspend', { config: { permission: 'operate' }, schema: { tags, summary: 'Suspend: no issuance until reactivated; certificates stay valid', params: IdParams, response: { 200: DeviceView } } }, async (request) => {
+  app.post('/devices/:id/suspend', {
+    config: { permission: 'operate' },
+    schema: {
+      tags,
+      summary: 'Suspend: no issuance until reactivated; certificates stay valid',
+      params: IdParams,
+      response: { 200: DeviceView },
+    },
+  }, async (request) => {
     return deviceView(await suspendDevice(ctx, request.params.id, request.actor));
   });
 
-  app.post('/devices/:id/reactivate', { config: { permission: 'operate' }, schema: { tags, summary: 'Reactivate a suspended device', params: IdParams, response: { 200: DeviceView } } }, async (request) => {
+  app.post('/devices/:id/reactivate', {
+    config: { permission: 'operate' },
+    schema: { tags, summary: 'Reactivate a suspended device', params: IdParams, response: { 200: DeviceView } },
+  }, async (request) => {
     return deviceView(await reactivateDevice(ctx, request.params.id, request.actor));
   });
 
-  app.post('/devices/:id/decommission', { config: { permission: 'operate' }, schema: { tags, summary: 'Retire a device for good, revoking every certificate it holds', params: IdParams, body: DecommissionBody, response: { 200: Decommissioned } } }, async (request) => {
+  app.post('/devices/:id/decommission', {
+    config: { permission: 'operate' },
+    schema: {
+      tags,
+      summary: 'Retire a device for good, revoking every certificate it holds',
+      params: IdParams,
+      body: DecommissionBody,
+      response: { 200: Decommissioned },
+    },
+  }, async (request) => {
     const { device, revoked } = await decommissionDevice(ctx, request.params.id, request.body.reason, request.actor);
     return { device: deviceView(device), revokedCertificateIds: revoked };
   });
 
-  app.get('/devices/:id/certificates', { config: { permission: 'read' }, schema: { tags, summary: "The device's certificates, newest first", params: IdParams, response: { 200: Items(CertificateView) } } }, async (request) => {
+  app.get('/devices/:id/certificates', {
+    config: { permission: 'read' },
+    schema: {
+      tags,
+      summary: "The device's certificates, newest first",
+      params: IdParams,
+      response: { 200: Items(CertificateView) },
+    },
+  }, async (request) => {
     const device = await getDevice(ctx, request.params.id);
     return { items: await presentCertificates(ctx, await listCertificatesForDevice(ctx.db, device.id)) };
   });

@@ -25,9 +25,18 @@ export function healthRoutes(app: Api, deps: ApiDeps): void {
   const tags = ['operations'];
   const Status = Type.Object({ status: Type.String() });
 
-  app.get('/healthz', { schema: { tags, summary: 'The process is up', security: [], response: { 200: Status } } }, async () => ({ status: 'ok' }));
+  app.get('/healthz', {
+    schema: { tags, summary: 'The process is up', security: [], response: { 200: Status } },
+  }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', { schema: { tags, summary: 'The store answers; 503 otherwise', security: [], response: { 200: Status, 503: ErrorBody } } }, async (request, reply) => {
+  app.get('/readyz', {
+    schema: {
+      tags,
+      summary: 'The store answers; 503 otherwise',
+      security: [],
+      response: { 200: Status, 503: ErrorBody },
+    },
+  }, async (request, reply) => {
     try {
       await storeAnswers(deps);
       return { status: 'ready' };
@@ -37,7 +46,14 @@ export function healthRoutes(app: Api, deps: ApiDeps): void {
     }
   });
 
-  app.get('/metrics', { schema: { tags, summary: 'Prometheus metrics', security: [], response: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: Type.String() } } } } } }, async (_request, reply) => {
+  app.get('/metrics', {
+    schema: {
+      tags,
+      summary: 'Prometheus metrics',
+      security: [],
+      response: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: Type.String() } } } },
+    },
+  }, async (_request, reply) => {
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 }

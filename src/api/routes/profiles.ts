@@ -19,15 +19,30 @@ const ProfileBody = Type.Object(
 export function profileRoutes(app: Api, { ctx }: ApiDeps): void {
   const tags = ['profiles'];
 
-  app.get('/profiles', { config: { permission: 'read' }, schema: { tags, summary: 'All profiles', response: { 200: Items(ProfileSchema) } } }, async () => {
+  app.get('/profiles', {
+    config: { permission: 'read' },
+    schema: { tags, summary: 'All profiles', response: { 200: Items(ProfileSchema) } },
+  }, async () => {
     return { items: await listProfiles(ctx) };
   });
 
-  app.get('/profiles/:name', { config: { permission: 'read' }, schema: { tags, summary: 'One profile', params: ProfileParams, response: { 200: ProfileSchema } } }, async (request) => {
+  app.get('/profiles/:name', {
+    config: { permission: 'read' },
+    schema: { tags, summary: 'One profile', params: ProfileParams, response: { 200: ProfileSchema } },
+  }, async (request) => {
     return getProfile(ctx, request.params.name);
   });
 
-  app.put('/profiles/:name', { config: { permission: 'administer' }, schema: { tags, summary: 'Create or replace a profile', params: ProfileParams, body: ProfileBody, response: { 200: ProfileSchema } } }, async (request) => {
+  app.put('/profiles/:name', {
+    config: { permission: 'administer' },
+    schema: {
+      tags,
+      summary: 'Create or replace a profile',
+      params: ProfileParams,
+      body: ProfileBody,
+      response: { 200: ProfileSchema },
+    },
+  }, async (request) => {
     const { name } = request.params;
     if (request.body.name !== undefined && request.body.name !== name) {
       throw new BadRequest(`the profile in the body is named ${request.body.name} but the path names ${name}`);
@@ -35,7 +50,10 @@ export function profileRoutes(app: Api, { ctx }: ApiDeps): void {
     return putProfile(ctx, { ...request.body, name }, request.actor);
   });
 
-  app.delete('/profiles/:name', { config: { permission: 'administer' }, schema: { tags, summary: 'Delete a profile', params: ProfileParams, response: { 204: Type.Null() } } }, async (request, reply) => {
+  app.delete('/profiles/:name', {
+    config: { permission: 'administer' },
+    schema: { tags, summary: 'Delete a profile', params: ProfileParams, response: { 204: Type.Null() } },
+  }, async (request, reply) => {
     await deleteProfile(ctx, request.params.name, request.actor);
     return reply.code(204).send(null);
   });

@@ -25,11 +25,17 @@ const Created = Type.Object({
 export function tokenRoutes(app: Api, { ctx }: ApiDeps): void {
   const tags = ['tokens'];
 
-  app.get('/tokens', { config: { permission: 'administer' }, schema: { tags, summary: 'All tokens (without secrets)', response: { 200: Items(TokenView) } } }, async () => {
+  app.get('/tokens', {
+    config: { permission: 'administer' },
+    schema: { tags, summary: 'All tokens (without secrets)', response: { 200: Items(TokenView) } },
+  }, async () => {
     return { items: (await listTokens(ctx)).map(presentToken) };
   });
 
-  app.post('/tokens', { config: { permission: 'administer' }, schema: { tags, summary: 'Create a token', body: CreateToken, response: { 201: Created } } }, async (request, reply) => {
+  app.post('/tokens', {
+    config: { permission: 'administer' },
+    schema: { tags, summary: 'Create a token', body: CreateToken, response: { 201: Created } },
+  }, async (request, reply) => {
     const { name, role, expiresAt } = request.body;
     const expires = expiresAt === undefined ? null : new Date(expiresAt).toISOString();
     if (expires !== null && expires <= new Date().toISOString()) throw new BadRequest('expiresAt is in the past');
@@ -37,7 +43,10 @@ export function tokenRoutes(app: Api, { ctx }: ApiDeps): void {
     return reply.code(201).send({ token: created.token, info: presentToken(created.info) });
   });
 
-  app.delete('/tokens/:id', { config: { permission: 'administer' }, schema: { tags, summary: 'Revoke a token', params: IdParams, response: { 204: Type.Null() } } }, async (request, reply) => {
+  app.delete('/tokens/:id', {
+    config: { permission: 'administer' },
+    schema: { tags, summary: 'Revoke a token', params: IdParams, response: { 204: Type.Null() } },
+  }, async (request, reply) => {
     await revokeToken(ctx, request.params.id, request.actor);
     return reply.code(204).send(null);
   });

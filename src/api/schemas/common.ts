@@ -11,7 +11,9 @@ export const FreeObject = Type.Unsafe<Record<string, unknown>>({ type: 'object',
 export const ErrorBody = Type.Object(
   {
     error: Type.Object({
-      code: Type.String({ description: 'bad_request, unauthorized, forbidden, not_found, conflict, payload_too_large, policy_denied, internal_error...' }),
+      code: Type.String({
+        description: 'bad_request, unauthorized, forbidden, not_found, conflict, payload_too_large, policy_denied, internal_error...',
+      }),
       message: Type.String({ description: 'What went wrong, for a person to read' }),
       details: Type.Optional(FreeObject),
     }),
