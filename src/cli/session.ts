@@ -13,13 +13,8 @@ import { FleetPkiError, NotFound } from '../errors.ts';
 import { parseStoreUrl } from '../store/url.ts';
 import { createOutput, type Output } from './output.ts';
 
-export interface GlobalOptions {
-  config?: string;
-  dataDir?: string;
-  db?: string;
-  listen?: string;
-  publicUrl?: string;
-  logLevel?: string;
+/** The global flags: the config overrides plus output format. */
+export interface GlobalOptions extends ConfigOverrides {
   json?: boolean;
 }
 
