@@ -1,0 +1,53 @@
+// One request for a certificate, whichever way the agent proves itself: make or open the
+// key, build the CSR, send it, check the answer, install it. Enrol, renew and re-bootstrap
+// differ only in the EST operation, the authentication and the subject they pass here.
+
+import { SoftwareSigner } from '../signer/software.ts';
+import { parseCertificate } from '../x509/certificate.ts';
+import { buildCsr, type RequestSigner } from '../x509/csr-encode.ts';
+import { generateKeyPair } from '../x509/keys.ts';
+import { encodeName } from '../x509/name.ts';
+import { chainFor } from './chain.ts';
+import { AgentError } from './errors.ts';
+import { enrollRequest, fetchCaCerts, type EstAuth, type EstTarget } from './est-client.ts';
+import { KeyCommandSigner } from './key-command.ts';
+import type { AgentSettings } from './settings.ts';
+import type { CurrentCertificate, StateDir } from './state.ts';
+
+export function targetOf(settings: AgentSettings, state: StateDir): EstTarget {
+  return { server: settings.server, label: settings.label, ca: state.caBundle() };
+}
+
+/** The subject of a first request: the serial, as in the IDevID. The CA decides the real names. */
+export function serialSubject(serial: string): Buffer {
+  return encodeName([['serialNumber', serial]]);
+}
+
+/**
+ * A new software key for every request (a renewal is a re-key), staged on disk before the
+ * request leaves; or the key behind the key command, which never changes.
+ */
+async function requestSigner(settings: AgentSettings, state: StateDir): Promise<RequestSigner> {
+  if (settings.keyCommand) return KeyCommandSigner.open(settings.keyCommand);
+  const { privateKey } = generateKeyPair(settings.keyType);
+  state.stageKey(privateKey);
+  return new SoftwareSigner(privateKey);
+}
+
+export interface ObtainRequest {
+  operation: 'simpleenroll' | 'simplereenroll';
+  auth: EstAuth;
+  subjectDer: Buffer;
+}
+
+export async function obtainCertificate(settings: AgentSettings, state: StateDir, request: ObtainRequest): Promise<CurrentCertificate> {
+  const target = targetOf(settings, state);
+  const signer = await requestSigner(settings, state);
+  const csr = await buildCsr(request.subjectDer, signer);
+  const answer = await enrollRequest(target, request.operation, csr, request.auth);
+  const spki = signer.publicKey.export({ format: 'der', type: 'spki' });
+  const leaf = answer.find((der) => parseCertificate(der).spkiDer.equals(spki));
+  if (!leaf) throw new AgentError(`${request.operation}: no certificate in the answer is for the key that was sent`);
+  const intermediates = chainFor(leaf, [...answer, ...(await fetchCaCerts(target))], target.ca);
+  return state.install(leaf, intermediates);
+}
