@@ -1,0 +1,84 @@
+// The agent's state directory: owner-only permissions, and a renewal that a crash cannot
+// leave with a key and a certificate that do not belong together.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { StateDir } from '../../src/agent/state.ts';
+import { toPem } from '../../src/x509/pem.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'agent-state-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+/** A self-signed certificate for `key`, made by openssl. */
+function selfSigned(key: KeyObject, cn: string): Buffer {
+  const keyFile = join(root, `${cn}.key`);
+  writeFileSync(keyFile, key.export({ format: 'pem', type: 'pkcs8' }));
+  return execFileSync('openssl', ['req', '-x509', '-key', keyFile, '-subj', `/CN=${cn}`, '-days', '1', '-outform', 'DER']);
+}
+
+const newKey = () => generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+const mode = (path: string) => statSync(path).mode & 0o777;
+
+describe('state directory', () => {
+  test('the directory is 0700 and every file 0600, also when it existed wider', () => {
+    const dir = join(root, 'perm');
+    execFileSync('mkdir', ['-m', '0755', dir]);
+    const state = new StateDir(dir);
+    state.create();
+    const key = newKey();
+    state.stageKey(key);
+    state.install(selfSigned(key, 'perm'), []);
+    assert.equal(mode(dir), 0o700);
+    for (const file of readdirSync(dir)) assert.equal(mode(join(dir, file)), 0o600, file);
+    assert.deepEqual(readdirSync(dir).sort(), ['cert.pem', 'chain.pem', 'key.pem']);
+  });
+
+  test('a renewal swaps key and certificate together; the old pair stays until the new certificate arrives', () => {
+    const state = new StateDir(join(root, 'swap'));
+    state.create();
+    const first = newKey();
+    state.stageKey(first);
+    const firstCert = state.install(selfSigned(first, 'first'), []);
+    const second = newKey();
+    state.stageKey(second);
+    // The request is out; until the answer is installed the device keeps its current pair.
+    assert.equal(state.current()!.info.fingerprintSha256, firstCert.info.fingerprintSha256);
+    assert.equal(state.privateKey()!.export({ format: 'pem', type: 'pkcs8' }), first.export({ format: 'pem', type: 'pkcs8' }));
+    const secondCert = state.install(selfSigned(second, 'second'), [selfSigned(newKey(), 'intermediate')]);
+    assert.equal(secondCert.info.subject, 'CN=second');
+    assert.equal(state.privateKey()!.export({ format: 'pem', type: 'pkcs8' }), second.export({ format: 'pem', type: 'pkcs8' }));
+    assert.match(secondCert.chainPem, /BEGIN CERTIFICATE/);
+    assert.ok(!existsSync(state.path('key.pem.next')));
+  });
+
+  test('after a crash between the renames, the next start pairs the new certificate with its key', () => {
+    const state = new StateDir(join(root, 'crash'));
+    state.create();
+    const old = newKey();
+    state.stageKey(old);
+    state.install(selfSigned(old, 'old'), []);
+    const fresh = newKey();
+    state.stageKey(fresh);
+    // As if the process died right after writing cert.pem.next.
+    writeFileSync(state.path('cert.pem.next'), toPem(selfSigned(fresh, 'fresh'), 'CERTIFICATE'), { mode: 0o600 });
+    const current = new StateDir(state.dir).current()!;
+    assert.equal(current.info.subject, 'CN=fresh');
+    assert.equal(state.privateKey()!.export({ format: 'pem', type: 'pkcs8' }), fresh.export({ format: 'pem', type: 'pkcs8' }));
+  });
+
+  test('a stray new certificate that matches no key is dropped, the current pair kept', () => {
+    const state = new StateDir(join(root, 'stray'));
+    state.create();
+    const key = newKey();
+    state.stageKey(key);
+    state.install(selfSigned(key, 'kept'), []);
+    writeFileSync(state.path('cert.pem.next'), toPem(selfSigned(newKey(), 'stranger'), 'CERTIFICATE'), { mode: 0o600 });
+    assert.equal(state.current()!.info.subject, 'CN=kept');
+    assert.ok(!existsSync(state.path('cert.pem.next')));
+  });
+});
