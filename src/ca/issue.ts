@@ -4,7 +4,7 @@
 import { NotFound, PolicyDenied } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { AuditEvent } from '../audit/log.ts';
-import type { GroupCommit } from '../store/group-commit.ts';
+import type { GroupCommit, Work } from '../store/group-commit.ts';
 import { isUniqueViolation } from '../store/open.ts';
 import { insertCertificate } from '../store/repos/certificates.ts';
 import type { CertificatesTable } from '../store/schema.ts';
@@ -13,6 +13,7 @@ import { sha256Hex } from '../x509/certificate.ts';
 import { basicConstraints, extKeyUsage, keyIdentifier, keyUsage, subjectAltName, subjectKeyIdentifier, type KeyUsageName } from '../x509/extensions.ts';
 import { attributesToString, encodeName } from '../x509/name.ts';
 import { formatSan } from '../x509/san.ts';
+import { partitionOf } from '../revocation/partition.ts';
 import type { Issuer } from './issuer.ts';
 import { assertLintClean } from './lint.ts';
 import { newSerial } from './serial.ts';
@@ -38,16 +39,17 @@ function cachedUsage(kind: 'ku' | 'eku', usages: readonly string[]): Buffer {
   return der;
 }
 
-function extensionsFor(request: ApprovedRequest, issuer: Issuer): Buffer[] {
+function extensionsFor(request: ApprovedRequest, issuer: Issuer, serialHex: string): Buffer[] {
   const extensions = [END_ENTITY, cachedUsage('ku', request.keyUsage)];
   if (request.extKeyUsage.length > 0) extensions.push(cachedUsage('eku', request.extKeyUsage));
   extensions.push(subjectKeyIdentifier(keyIdentifier(request.spkiDer)), issuer.childExtensions.aki);
   if (request.sans.length > 0) extensions.push(subjectAltName(request.sans, request.subject.length === 0));
-  extensions.push(issuer.childExtensions.crlDp, issuer.childExtensions.aia);
+  // The partitioned CRL, so relying parties download a small one (docs/revocation.md).
+  extensions.push(issuer.crlDpFor(partitionOf(request.notAfter, serialHex)), issuer.childExtensions.aia);
   return extensions;
 }
 
-async function signOnce(deps: IssueDeps, request: ApprovedRequest, issuer: Issuer, actor: string): Promise<CertificatesTable> {
+async function signOnce(deps: IssueDeps, request: ApprovedRequest, issuer: Issuer, actor: string, precondition?: Work<void>): Promise<CertificatesTable> {
   const signer = issuer.signer(deps.passphrase);
   const serial = newSerial();
   const subjectDer = encodeName(request.subject);
@@ -58,7 +60,7 @@ async function signOnce(deps: IssueDeps, request: ApprovedRequest, issuer: Issue
     notAfter: request.notAfter,
     subject: subjectDer,
     spki: request.spkiDer,
-    extensions: extensionsFor(request, issuer),
+    extensions: extensionsFor(request, issuer, serial.hex),
   });
   assertLintClean(tbs, {
     issuerSubjectDer: issuer.cert.subjectDer,
@@ -93,14 +95,14 @@ async function signOnce(deps: IssueDeps, request: ApprovedRequest, issuer: Issue
     der,
     created_at: new Date().toISOString(),
   };
-  const audit: AuditEvent = {
+  const auditEvent: AuditEvent = {
     actor,
     action: 'certificate.issue',
     target: `certificate:${row.id}`,
     outcome: 'success',
     details: { serial: row.serial_hex, issuer: issuer.row.name, profile: row.profile, device: row.device_id, replaces: row.replaces_id, notAfter: row.not_after },
   };
-  await deps.ledger.submit(async (trx) => {
+  await deps.ledger.submit(async (trx, audit) => {
     // The RA approved a device that was live then; it may have been suspended or
     // decommissioned while this was signed. Decide again where the row is written, or a
     // decommissioned device would keep a valid certificate.
@@ -108,20 +110,25 @@ async function signOnce(deps: IssueDeps, request: ApprovedRequest, issuer: Issue
     if (!device || device.status === 'suspended' || device.status === 'decommissioned') {
       throw new PolicyDenied(`device ${request.deviceId} is ${device?.status ?? 'gone'}; the certificate signed for it was discarded`);
     }
+    if (precondition) await precondition(trx, audit);
     await insertCertificate(trx, row);
     // A registered device becomes active with its first certificate.
     await trx.updateTable('devices').set({ status: 'active', updated_at: row.created_at }).where('id', '=', request.deviceId).where('status', '=', 'registered').execute();
-  }, [audit]);
+  }, [auditEvent]);
   return row;
 }
 
-/** Issues and records one certificate; returned only once it is committed to the inventory. */
-export async function issueCertificate(deps: IssueDeps, request: ApprovedRequest, actor: string): Promise<CertificatesTable> {
+/**
+ * Issues and records one certificate; returned only once it is committed to the inventory.
+ * `precondition` runs in the recording transaction: what must still hold when the row is
+ * written (a one-time token still unused), decided where no concurrent request can slip in.
+ */
+export async function issueCertificate(deps: IssueDeps, request: ApprovedRequest, actor: string, precondition?: Work<void>): Promise<CertificatesTable> {
   const issuer = await deps.issuer(request.issuerId);
   if (!issuer.hasKey) throw new NotFound(`CA ${issuer.row.name} has no private key here`);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await signOnce(deps, request, issuer, actor);
+      return await signOnce(deps, request, issuer, actor, precondition);
     } catch (error) {
       // A 128-bit serial collision is astronomically unlikely, but the unique index is the
       // guarantee: sign again with a fresh serial rather than fail the device.

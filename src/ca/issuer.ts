@@ -8,7 +8,7 @@ import { unsealPrivateKey } from '../signer/sealed-key.ts';
 import type { CasTable } from '../store/schema.ts';
 import { parseCertificate, type CertificateInfo } from '../x509/certificate.ts';
 import { authorityInfoAccess, authorityKeyIdentifier, crlDistributionPoint } from '../x509/extensions.ts';
-import { caUrls } from './urls.ts';
+import { caUrls, crlPartitionUrl } from './urls.ts';
 
 export class Issuer {
   readonly row: CasTable;
@@ -16,10 +16,13 @@ export class Issuer {
   readonly keyId: Buffer;
   /** Extensions every certificate this CA signs carries, pre-encoded. */
   readonly childExtensions: { aki: Buffer; crlDp: Buffer; aia: Buffer };
+  readonly publicUrl: string;
   #signer: Signer | null = null;
+  readonly #partitionDps = new Map<string, Buffer>();
 
   constructor(row: CasTable, publicUrl: string) {
     this.row = row;
+    this.publicUrl = publicUrl;
     this.cert = parseCertificate(row.certificate_der);
     if (!this.cert.subjectKeyId) throw new Error(`CA ${row.name} certificate has no subject key identifier`);
     this.keyId = this.cert.subjectKeyId;
@@ -29,6 +32,16 @@ export class Issuer {
       crlDp: crlDistributionPoint(urls.crl),
       aia: authorityInfoAccess({ ocsp: urls.ocsp, caIssuers: urls.caIssuers }),
     };
+  }
+
+  /** The CRL distribution point of a certificate in this CRL partition, encoded once per partition. */
+  crlDpFor(partition: string): Buffer {
+    let der = this.#partitionDps.get(partition);
+    if (!der) {
+      der = crlDistributionPoint(crlPartitionUrl(this.publicUrl, this.row.name, partition));
+      this.#partitionDps.set(partition, der);
+    }
+    return der;
   }
 
   get hasKey(): boolean {

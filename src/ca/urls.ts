@@ -8,3 +8,8 @@ export function caUrls(publicUrl: string, caName: string) {
     ocsp: `${publicUrl}/ocsp`,
   };
 }
+
+/** The CRL of one partition (src/revocation/partition.ts) of a CA's certificates. */
+export function crlPartitionUrl(publicUrl: string, caName: string, partition: string): string {
+  return `${publicUrl}/crl/${caName}/${partition}.crl`;
+}

@@ -51,6 +51,10 @@ export const ConfigSchema = Type.Object(
         refreshBeforeHours: Type.Integer({ minimum: 0, maximum: 24 * 30, default: 8 }),
         /** Directory fleetpki writes the CA bundle and current CRLs to, for brokers and web servers. */
         publishDir: Type.Optional(Type.String({ minLength: 1 })),
+        /** Run after each publication (no shell), e.g. ["systemctl", "reload", "mosquitto"]. */
+        reloadCommand: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+        /** Revocations arriving within this window are covered by one regeneration. */
+        debounceMs: Type.Integer({ minimum: 0, maximum: 60_000, default: 500 }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -61,6 +65,13 @@ export const ConfigSchema = Type.Object(
         responseValidityMinutes: Type.Integer({ minimum: 1, maximum: 7 * 24 * 60, default: 60 }),
         /** Lifetime of the delegated OCSP signing certificates fleetpki issues itself. */
         signerValidityDays: Type.Integer({ minimum: 1, maximum: 365, default: 30 }),
+        /** Pre-signed responses kept in memory (about 1.5 KiB each); the least recently asked for go first. */
+        cacheEntries: Type.Integer({ minimum: 100, maximum: 10_000_000, default: 100_000 }),
+        /**
+         * How often `serve` looks in the store for revocations made by other processes (the CLI,
+         * another instance); revocations through this process replace responses at once.
+         */
+        revocationPollSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 5 }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -72,6 +83,10 @@ export const ConfigSchema = Type.Object(
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 8443 }),
         /** DNS names and IPs in the EST server's own TLS certificate (issued by fleetpki). */
         serverNames: Type.Array(Type.String({ minLength: 1 }), { default: ['localhost', '127.0.0.1'] }),
+        /** Profile of the EST server's own TLS certificate. */
+        tlsProfile: Type.String({ minLength: 1, default: 'tls-server' }),
+        /** Profile for IDevID enrolments whose URL names no label; without it they need one. */
+        defaultProfile: Type.Optional(Type.String({ minLength: 1 })),
       },
       { additionalProperties: false, default: {} },
     ),

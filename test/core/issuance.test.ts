@@ -152,7 +152,9 @@ describe('issuance: every device key type, checked by openssl', () => {
       const expectedSans = [...(c.profile === 'tls-server' ? [] : [`URI:urn:fleetpki:device:${device.id}`]), ...(c.requested ?? [])];
       assert.deepEqual(san?.text.split(', ').sort(), expectedSans.sort());
 
-      assert.deepEqual(extensionIn(text, 'X509v3 CRL Distribution Points')?.lines, ['Full Name:', `URI:${PUBLIC_URL}/crl/${c.issuingCa}.crl`]);
+      // The CRL partition: expiry month and last hex digit of the serial, as openssl prints them.
+      const partition = `${summary.notAfter.toISOString().slice(0, 7).replace('-', '')}-${summary.serial.slice(-1).toLowerCase()}`;
+      assert.deepEqual(extensionIn(text, 'X509v3 CRL Distribution Points')?.lines, ['Full Name:', `URI:${PUBLIC_URL}/crl/${c.issuingCa}/${partition}.crl`]);
       assert.deepEqual(extensionIn(text, 'Authority Information Access')?.lines, [`OCSP - URI:${PUBLIC_URL}/ocsp`, `CA Issuers - URI:${PUBLIC_URL}/ca/${c.issuingCa}.cer`]);
       assert.deepEqual(
         extensionHeadings(text).sort(),
