@@ -14,9 +14,11 @@ import { openApiRoute, registerOpenApi } from './openapi.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { caFileRoutes } from './routes/ca-files.ts';
 import { caRoutes } from './routes/cas.ts';
+import { crlRoutes } from './routes/crls.ts';
 import { certificateRoutes } from './routes/certificates.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { healthRoutes } from './routes/health.ts';
+import { ocspRoutes, type OcspResponder } from '../ocsp/routes.ts';
 import { profileRoutes } from './routes/profiles.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import type { Api, ApiDeps } from './types.ts';
@@ -36,7 +38,12 @@ async function adminRoutes(scope: Api, deps: ApiDeps, root: FastifyInstance): Pr
   for (const routes of [deviceRoutes, certificateRoutes, caRoutes, profileRoutes, auditRoutes, tokenRoutes]) routes(scope, deps);
 }
 
-export async function buildApi(ctx: Context): Promise<FastifyInstance> {
+export interface ApiOptions {
+  /** The OCSP responder to serve (`serve` shares it with its refresher); without one, the server makes its own. */
+  ocsp?: OcspResponder;
+}
+
+export async function buildApi(ctx: Context, options: ApiOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     // Fastify's request serializer logs method, URL and addresses, never headers, so the
     // Authorization header stays out of the log (the Context logger also redacts it).
@@ -63,6 +70,8 @@ export async function buildApi(ctx: Context): Promise<FastifyInstance> {
   await registerOpenApi(app);
   healthRoutes(app, deps);
   caFileRoutes(app, deps);
+  await ocspRoutes(app, deps, options.ocsp);
+  crlRoutes(app, deps);
   await app.register((scope) => adminRoutes(scope as Api, deps, app), { prefix: API_PREFIX });
   return app;
 }
@@ -72,8 +81,8 @@ function urlOf(address: AddressInfo): string {
   return `http://${host}:${address.port}`;
 }
 
-export async function startServer(ctx: Context): Promise<{ url: string; close(): Promise<void> }> {
-  const app = await buildApi(ctx);
+export async function startServer(ctx: Context, options: ApiOptions = {}): Promise<{ url: string; close(): Promise<void> }> {
+  const app = await buildApi(ctx, options);
   await app.listen({ host: ctx.config.listen.host, port: ctx.config.listen.port });
   const url = urlOf(app.server.address() as AddressInfo);
   ctx.log.info({ url }, 'fleetpki API listening');

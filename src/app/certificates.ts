@@ -5,6 +5,8 @@ import { issueCertificate } from '../ca/issue.ts';
 import { REVOCATION_REASONS, type RevocationReason } from '../ca/revocation-reasons.ts';
 import { BadRequest, Conflict, NotFound } from '../errors.ts';
 import { approve } from '../ra/approve.ts';
+import type { Validator } from '../ra/validators.ts';
+import type { Work } from '../store/group-commit.ts';
 import { getCertificate as getRow, updateCertificateStatus } from '../store/repos/certificates.ts';
 import { getDevice } from '../store/repos/devices.ts';
 import type { CertificatesTable } from '../store/schema.ts';
@@ -19,6 +21,10 @@ export interface IssueInput {
   deviceId: string;
   /** The certificate this one renews; must belong to the same device. */
   replaces?: string | null;
+  /** Extra RA checks from an enrollment authoriser (src/ra/authorisers). */
+  validators?: Validator[];
+  /** Runs in the transaction that records the certificate; throwing there discards it (a one-time token already used). */
+  precondition?: Work<void>;
 }
 
 async function replacedCertificate(ctx: Context, id: string | null | undefined, deviceId: string): Promise<string | null> {
@@ -45,8 +51,9 @@ export async function issueFromCsr(ctx: Context, input: IssueInput, actor: strin
       issuerNotAfter: issuer.cert.notAfter,
       now: new Date(),
       replacesId,
+      validators: input.validators,
     });
-    return issueCertificate({ ledger: ctx.ledger, issuer: (id) => ctx.cas.get(id), passphrase: ctx.passphrase }, approved, actor);
+    return issueCertificate({ ledger: ctx.ledger, issuer: (id) => ctx.cas.get(id), passphrase: ctx.passphrase }, approved, actor, input.precondition);
   });
 }
 
@@ -77,6 +84,25 @@ export async function revokeCertificate(ctx: Context, id: string, reasonName: st
       if (row.status === 'on_hold' && status === 'on_hold') throw new Conflict(`certificate ${id} is already on hold`);
       await updateCertificateStatus(trx, id, { status, revocation_reason: reason, revoked_at: now });
     }, [{ actor, action: 'certificate.revoke', target: `certificate:${id}`, outcome: 'success', details: { reason } }]);
+    const row = await getCertificate(ctx, id);
+    ctx.events.emit('revocation', { issuerIds: [row.issuer_id], certificateIds: [row.id] });
+    return row;
+  });
+}
+
+/**
+ * Ends a suspension: an on_hold certificate becomes valid again and leaves the next CRL
+ * (RFC 5280 5.3.1 certificateHold). Anything else is a conflict: a revocation is final.
+ */
+export async function releaseCertificate(ctx: Context, id: string, actor: string): Promise<CertificatesTable> {
+  return audited(ctx, actor, 'certificate.release', `certificate:${id}`, async () => {
+    await ctx.ledger.submit(async (trx, audit) => {
+      const row = await getRow(trx, id);
+      if (!row) throw new NotFound(`no certificate with id ${id}`);
+      if (row.status !== 'on_hold') throw new Conflict(`certificate ${id} is ${row.status}, not on hold; only a held certificate can be released`);
+      audit[0].details = { heldSince: row.revoked_at };
+      await updateCertificateStatus(trx, id, { status: 'valid', revocation_reason: null, revoked_at: null });
+    }, [{ actor, action: 'certificate.release', target: `certificate:${id}`, outcome: 'success', details: {} }]);
     const row = await getCertificate(ctx, id);
     ctx.events.emit('revocation', { issuerIds: [row.issuer_id], certificateIds: [row.id] });
     return row;

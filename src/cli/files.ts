@@ -21,7 +21,7 @@ export function readCertificatePem(path: string): string {
   return bytes[0] === 0x30 ? toPem(bytes, 'CERTIFICATE') : bytes.toString('utf8');
 }
 
-export function writeOutput(path: string, text: string): void {
+export function writeOutput(path: string, text: string | Uint8Array): void {
   try {
     writeFileSync(path, text);
   } catch (error) {

@@ -6,6 +6,7 @@ import { registerAudit } from './commands/audit.ts';
 import { registerCa } from './commands/ca.ts';
 import { registerCert } from './commands/cert.ts';
 import { registerConfig } from './commands/config.ts';
+import { registerCrl } from './commands/crl.ts';
 import { registerDevice } from './commands/device.ts';
 import { registerInit } from './commands/init.ts';
 import { registerProfile } from './commands/profile.ts';
@@ -59,6 +60,7 @@ export function buildProgram(): Command {
   registerProfile(program);
   registerDevice(program);
   registerCert(program);
+  registerCrl(program);
   registerToken(program);
   registerAudit(program);
   return program;

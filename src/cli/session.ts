@@ -10,6 +10,7 @@ import { closeContext, openContext, type Context } from '../app/context.ts';
 import { ConfigError, loadConfig, type ConfigOverrides } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { FleetPkiError, NotFound } from '../errors.ts';
+import { CrlScheduler } from '../revocation/crl-scheduler.ts';
 import { parseStoreUrl } from '../store/url.ts';
 import { createOutput, type Output } from './output.ts';
 
@@ -79,9 +80,15 @@ export async function withSession<T>(cmd: Command, run: (session: Session) => Pr
   if (!options.create) assertInitialised(config);
   const log = pino({ level: config.logLevel, base: { service: 'fleetpki' } }, pino.destination(2));
   const ctx = await openContext(config, { log });
+  const out = createOutput(Boolean(globalsOf(cmd).json));
+  // A revocation made here must reach the CRLs now, not at a running server's next refresh.
+  const crls = new CrlScheduler(ctx).listen();
   try {
-    return await run({ ctx, out: createOutput(Boolean(globalsOf(cmd).json)), actor: cliActor(), config });
+    const result = await run({ ctx, out, actor: cliActor(), config });
+    await crls.flush().catch((error: Error) => out.note(`warning: CRLs not re-signed (${error.message}); run \`fleetpki crl generate\``));
+    return result;
   } finally {
+    await crls.stop();
     await closeContext(ctx);
   }
 }

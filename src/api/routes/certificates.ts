@@ -1,11 +1,11 @@
-// /api/v1/certificates: issue from a CSR, search, fetch as PEM, revoke. Issuance goes
+// /api/v1/certificates: issue from a CSR, search, fetch as PEM, revoke, release from hold. Issuance goes
 // through app/certificates.ts, the same path every protocol front end uses.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import { caChainPem } from '../../app/cas.ts';
 import type { Context } from '../../app/context.ts';
-import { getCertificate, issueFromCsr, revokeCertificate } from '../../app/certificates.ts';
+import { getCertificate, issueFromCsr, releaseCertificate, revokeCertificate } from '../../app/certificates.ts';
 import { BadRequest, FleetPkiError, NotFound } from '../../errors.ts';
 import { searchCertificates, type CertificateFilter } from '../../store/repos/certificates.ts';
 import { toPem } from '../../x509/pem.ts';
@@ -153,5 +153,12 @@ export function certificateRoutes(app: Api, deps: ApiDeps): void {
     },
   }, async (request) => {
     return presentCertificate(ctx, await revokeCertificate(ctx, request.params.id, request.body.reason, request.actor));
+  });
+
+  app.post('/certificates/:id/release', {
+    config: { permission: 'operate' },
+    schema: { tags, summary: 'Release a certificate from hold (certificateHold): valid again, off the next CRL', params: IdParams, response: { 200: CertificateView } },
+  }, async (request) => {
+    return presentCertificate(ctx, await releaseCertificate(ctx, request.params.id, request.actor));
   });
 }

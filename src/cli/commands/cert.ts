@@ -3,7 +3,7 @@
 
 import { Option, type Command } from 'commander';
 import { caChainPem } from '../../app/cas.ts';
-import { getCertificate, issueFromCsr, revokeCertificate } from '../../app/certificates.ts';
+import { getCertificate, issueFromCsr, releaseCertificate, revokeCertificate } from '../../app/certificates.ts';
 import type { Context } from '../../app/context.ts';
 import { certificateView, type CertificateView } from '../../app/views.ts';
 import { REVOCATION_REASON_NAMES } from '../../ca/revocation-reasons.ts';
@@ -137,13 +137,27 @@ function registerRevoke(group: Command): void {
     );
 }
 
+function registerRelease(group: Command): void {
+  group
+    .command('release <id>')
+    .summary('release a certificate from hold (revoked with certificateHold): valid again')
+    .addHelpText('after', '\nExample:\n  $ fleetpki cert revoke 0199... --reason certificateHold   # suspend\n  $ fleetpki cert release 0199...                            # and lift the suspension')
+    .action((id: string, _o: unknown, c: Command) =>
+      withSession(c, async ({ ctx, out, actor }) => {
+        const cert = await view(ctx, await releaseCertificate(ctx, id, actor));
+        out.result(cert, () => `certificate ${cert.id} is ${cert.status} again; it leaves the CRL with the next regeneration`);
+      }),
+    );
+}
+
 export function registerCert(program: Command): void {
   const group = program
     .command('cert')
-    .summary('certificates: issue, show, list, revoke')
-    .description('Issue certificates from CSRs, inspect and search the issuance ledger, revoke.');
+    .summary('certificates: issue, show, list, revoke, release')
+    .description('Issue certificates from CSRs, inspect and search the issuance ledger, revoke, release from hold.');
   registerIssue(group);
   registerShow(group);
   registerList(group);
   registerRevoke(group);
+  registerRelease(group);
 }

@@ -4,6 +4,7 @@
 
 import type { Command } from 'commander';
 import { closeContext, createLogger, openContext, type Context } from '../../app/context.ts';
+import { CrlScheduler } from '../../revocation/crl-scheduler.ts';
 import { createOutput, type Output } from '../output.ts';
 import { cliActor, globalsOf, loadCliConfig } from '../session.ts';
 import { adminTokenPath, humanInit, runInit } from './init.ts';
@@ -75,11 +76,13 @@ async function serve(cmd: Command): Promise<void> {
   const out = createOutput(Boolean(globalsOf(cmd).json));
   const ctx = await openContext(config, { log: createLogger(config) });
   const stopping = shutdownSignal();
+  const crls = new CrlScheduler(ctx);
   try {
     const report = await runInit(ctx, cliActor());
     // Same words as `init` on first start; afterwards nothing was created, so stay quiet.
     if (report.createdCas.length || report.createdProfiles.length || report.adminTokenFile) out.note(out.json ? JSON.stringify({ init: report }) : humanInit(report));
     const { startServer } = await import('../../api/server.ts'); // loaded only here: other commands need no web framework
+    await crls.start();
     const server = await startServer(ctx);
     announce(out, servedUrls(server.url, ctx), config.publicUrl);
     const signal = await stopping;
@@ -87,6 +90,7 @@ async function serve(cmd: Command): Promise<void> {
     await server.close();
     out.note(out.json ? JSON.stringify({ stopped: signal }) : `stopped (${signal})`);
   } finally {
+    await crls.stop();
     await closeContext(ctx);
   }
 }
