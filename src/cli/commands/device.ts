@@ -21,6 +21,7 @@ import { UsageError } from '../errors.ts';
 import { keyValues, pagingNote, table } from '../output.ts';
 import { keyValue, pageLimit } from '../parse.ts';
 import { withSession, type Session } from '../session.ts';
+import { registerDeviceImport } from './device-import.ts';
 
 const CRITICALITIES: Criticality[] = ['low', 'medium', 'high', 'critical'];
 const STATUSES: DeviceStatus[] = ['registered', 'active', 'suspended', 'decommissioned'];
@@ -191,9 +192,10 @@ function registerTransitions(group: Command): void {
 export function registerDevice(program: Command): void {
   const group = program
     .command('device')
-    .summary('device inventory: create, list, show, update, suspend, reactivate, decommission')
+    .summary('device inventory: create, import, list, show, update, suspend, reactivate, decommission')
     .description('Manage the device inventory and device states (registered, active, suspended, decommissioned).');
   registerCreate(group);
+  registerDeviceImport(group);
   registerList(group);
   registerShow(group);
   registerUpdate(group);
