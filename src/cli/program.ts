@@ -3,6 +3,7 @@
 
 import { Command, Option } from 'commander';
 import { registerAudit } from './commands/audit.ts';
+import { registerBatch } from './commands/batch.ts';
 import { registerCa } from './commands/ca.ts';
 import { registerCert } from './commands/cert.ts';
 import { registerConfig } from './commands/config.ts';
@@ -63,5 +64,6 @@ export function buildProgram(): Command {
   registerCrl(program);
   registerToken(program);
   registerAudit(program);
+  registerBatch(program);
   return program;
 }
