@@ -57,5 +57,8 @@ export const DEFAULT_PROFILES = [
     san: { templates: [] },
     keyUsage: ['digitalSignature'],
     extKeyUsage: ['codeSigning'],
+    // A release signer is an inventory record of its own class (docs/firmware.md), so a
+    // sensor or gateway can never be given a certificate that signs firmware.
+    deviceClasses: ['release-signer'],
   },
 ];
