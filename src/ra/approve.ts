@@ -8,7 +8,7 @@ import type { NameAttributes } from '../x509/name.ts';
 import { formatSan, parseSan, type San } from '../x509/san.ts';
 import { validitySeconds } from './profile.ts';
 import { renderTemplate } from './templates.ts';
-import { runValidators, type EnrollmentContext } from './validators.ts';
+import { runValidators, STANDARD_VALIDATORS, type EnrollmentContext, type Validator } from './validators.ts';
 
 export interface ApprovedRequest {
   issuerId: string;
@@ -49,13 +49,15 @@ export interface ApproveInput {
   issuerNotAfter: Date;
   now: Date;
   replacesId?: string | null;
+  /** Checks an enrollment authoriser adds (the CSR must match the proven identity), run after the standard ones. */
+  validators?: Validator[];
 }
 
-export function approve({ ctx: base, issuerNotBefore, issuerNotAfter, now, replacesId = null }: ApproveInput): ApprovedRequest {
+export function approve({ ctx: base, issuerNotBefore, issuerNotAfter, now, replacesId = null, validators = [] }: ApproveInput): ApprovedRequest {
   const { profile, device, csr, issuer } = base;
   const templateSans = profile.san.templates.map((t) => parseSan(renderTemplate(t, device)));
   const ctx: EnrollmentContext = { ...base, templateSans };
-  runValidators(ctx);
+  runValidators(ctx, validators.length > 0 ? [...STANDARD_VALIDATORS, ...validators] : STANDARD_VALIDATORS);
 
   const subject: NameAttributes = Object.entries(profile.subject).map(([attribute, template]) => [attribute, renderTemplate(template, device)]);
   const keyUsage = usagesForKey(profile.keyUsage, csr.key);
