@@ -12,12 +12,14 @@ import { errorHandler, notFoundHandler } from './errors.ts';
 import { ApiMetrics } from './metrics.ts';
 import { openApiRoute, registerOpenApi } from './openapi.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { bootstrapTokenRoutes } from './routes/bootstrap-tokens.ts';
 import { caFileRoutes } from './routes/ca-files.ts';
 import { caRoutes } from './routes/cas.ts';
 import { crlRoutes } from './routes/crls.ts';
 import { certificateRoutes } from './routes/certificates.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { healthRoutes } from './routes/health.ts';
+import { manufacturerRoutes } from './routes/manufacturers.ts';
 import { ocspRoutes, type OcspResponder } from '../ocsp/routes.ts';
 import { profileRoutes } from './routes/profiles.ts';
 import { tokenRoutes } from './routes/tokens.ts';
@@ -35,7 +37,7 @@ function requestId(request: IncomingMessage): string {
 async function adminRoutes(scope: Api, deps: ApiDeps, root: FastifyInstance): Promise<void> {
   requireAuth(scope, deps.ctx);
   openApiRoute(scope, root);
-  for (const routes of [deviceRoutes, certificateRoutes, caRoutes, profileRoutes, auditRoutes, tokenRoutes]) routes(scope, deps);
+  for (const routes of [deviceRoutes, bootstrapTokenRoutes, certificateRoutes, caRoutes, profileRoutes, manufacturerRoutes, auditRoutes, tokenRoutes]) routes(scope, deps);
 }
 
 export interface ApiOptions {

@@ -10,6 +10,7 @@ import { registerConfig } from './commands/config.ts';
 import { registerCrl } from './commands/crl.ts';
 import { registerDevice } from './commands/device.ts';
 import { registerInit } from './commands/init.ts';
+import { registerManufacturer } from './commands/manufacturer.ts';
 import { registerProfile } from './commands/profile.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerToken } from './commands/token.ts';
@@ -60,6 +61,7 @@ export function buildProgram(): Command {
   registerCa(program);
   registerProfile(program);
   registerDevice(program);
+  registerManufacturer(program);
   registerCert(program);
   registerCrl(program);
   registerToken(program);

@@ -20,8 +20,8 @@ export interface GlobalOptions extends ConfigOverrides {
 }
 
 export function overrides(globals: GlobalOptions): ConfigOverrides {
-  const { config, dataDir, db, listen, publicUrl, logLevel } = globals;
-  return { config, dataDir, db, listen, publicUrl, logLevel };
+  const { config, dataDir, db, listen, publicUrl, logLevel, estListen } = globals;
+  return { config, dataDir, db, listen, publicUrl, logLevel, estListen };
 }
 
 /** Global options are accepted before or after the subcommand; commander merges them here. */

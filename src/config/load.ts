@@ -23,6 +23,8 @@ export interface ConfigOverrides {
   listen?: string;
   publicUrl?: string;
   logLevel?: string;
+  /** host:port of the EST listener. */
+  estListen?: string;
 }
 
 type Raw = Record<string, any>;
@@ -54,6 +56,7 @@ function overlay(raw: Raw, values: ConfigOverrides & { passphraseFile?: string; 
   if (values.publicUrl) raw.publicUrl = values.publicUrl;
   if (values.logLevel) raw.logLevel = values.logLevel;
   if (values.listen) raw.listen = { ...raw.listen, ...parseListen(values.listen, problems) };
+  if (values.estListen) raw.est = { ...raw.est, ...parseListen(values.estListen, problems) };
   if (values.passphraseFile) raw.keys = { ...raw.keys, passphraseFile: values.passphraseFile };
   if (values.scryptLog2N) raw.keys = { ...raw.keys, scryptLog2N: Number(values.scryptLog2N) };
   if (values.bodyLimit) raw.bodyLimitBytes = Number(values.bodyLimit);
@@ -64,6 +67,7 @@ function fromEnv(env: NodeJS.ProcessEnv) {
     dataDir: env.FLEETPKI_DATA_DIR,
     db: env.FLEETPKI_DB_URL,
     listen: env.FLEETPKI_LISTEN,
+    estListen: env.FLEETPKI_EST_LISTEN,
     publicUrl: env.FLEETPKI_PUBLIC_URL,
     logLevel: env.FLEETPKI_LOG_LEVEL,
     passphraseFile: env.FLEETPKI_KEY_PASSPHRASE_FILE,

@@ -21,6 +21,7 @@ import { UsageError } from '../errors.ts';
 import { keyValues, pagingNote, table } from '../output.ts';
 import { keyValue, pageLimit } from '../parse.ts';
 import { withSession, type Session } from '../session.ts';
+import { registerBootstrapToken } from './bootstrap-token.ts';
 import { registerDeviceImport } from './device-import.ts';
 
 const CRITICALITIES: Criticality[] = ['low', 'medium', 'high', 'critical'];
@@ -200,4 +201,5 @@ export function registerDevice(program: Command): void {
   registerShow(group);
   registerUpdate(group);
   registerTransitions(group);
+  registerBootstrapToken(group);
 }
