@@ -27,7 +27,7 @@ function listeningUrl(child: ChildProcessWithoutNullStreams, stderr: { text: str
 }
 
 test('serve initialises, answers /healthz and exits 0 on SIGTERM', async () => {
-  const child = spawn(NODE, [MAIN, 'serve', '--data-dir', dir, '--listen', '127.0.0.1:0'], { cwd: ROOT, env: cliEnv() });
+  const child = spawn(NODE, [MAIN, 'serve', '--data-dir', dir, '--listen', '127.0.0.1:0', '--est-listen', '127.0.0.1:0'], { cwd: ROOT, env: cliEnv() });
   const stderr = { text: '' };
   child.stderr.on('data', (chunk) => (stderr.text += chunk));
   child.stdout.resume(); // the JSON log; not asserted on, but it must not fill the pipe
@@ -37,6 +37,7 @@ test('serve initialises, answers /healthz and exits 0 on SIGTERM', async () => {
     assert.match(stderr.text, /created CAs:\s+fleet-root/, 'first start initialises like `init`');
     assert.ok(stderr.text.includes(`${url}/api/v1/openapi.json`));
     assert.ok(existsSync(join(dir, 'admin-token')));
+    assert.match(stderr.text, /EST:\s+https:\/\/127\.0\.0\.1:\d+\/\.well-known\/est/, 'the EST listener is announced');
     const health = await fetch(`${url}/healthz`);
     assert.equal(health.status, 200);
     await health.arrayBuffer();

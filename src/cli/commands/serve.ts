@@ -16,10 +16,12 @@ export interface ServedUrls {
   healthz: string;
   metrics: string;
   caIssuers: string;
+  /** https://.../.well-known/est, or null when est.enabled is false. */
+  est: string | null;
   adminTokenFile: string | null;
 }
 
-function servedUrls(url: string, ctx: Context): ServedUrls {
+function servedUrls(url: string, ctx: Context, est: string | null): ServedUrls {
   return {
     url,
     api: `${url}/api/v1`,
@@ -27,6 +29,7 @@ function servedUrls(url: string, ctx: Context): ServedUrls {
     healthz: `${url}/healthz`,
     metrics: `${url}/metrics`,
     caIssuers: `${url}/ca/`,
+    est,
     adminTokenFile: adminTokenPath(ctx.config.dataDir),
   };
 }
@@ -39,6 +42,7 @@ function humanUrls(u: ServedUrls, publicUrl: string): string {
     `  health:      ${u.healthz}`,
     `  metrics:     ${u.metrics}`,
     `  CA certs:    ${u.caIssuers}<name>.cer`,
+    ...(u.est ? [`  EST:         ${u.est}`] : []),
     `  public URL in certificates: ${publicUrl}`,
     `  admin token file: ${u.adminTokenFile ?? '(none: use `fleetpki token create`)'}`,
   ].join('\n');
@@ -71,6 +75,13 @@ function announce(out: Output, urls: ServedUrls, publicUrl: string): void {
   if (/:0(\/|$)/.test(publicUrl)) out.note(`warning: the public URL ${publicUrl} has port 0; set --public-url (or FLEETPKI_PUBLIC_URL) to where relying parties reach this server`);
 }
 
+/** Loaded only when enabled; a failure to start it (port taken, names the profile refuses) stops `serve`. */
+async function startEst(ctx: Context): Promise<{ url: string; close(): Promise<void> } | null> {
+  if (!ctx.config.est.enabled) return null;
+  const { startEstServer } = await import('../../est/server.ts');
+  return startEstServer(ctx);
+}
+
 async function serve(cmd: Command): Promise<void> {
   const config = loadCliConfig(cmd);
   const out = createOutput(Boolean(globalsOf(cmd).json));
@@ -84,10 +95,14 @@ async function serve(cmd: Command): Promise<void> {
     const { startServer } = await import('../../api/server.ts'); // loaded only here: other commands need no web framework
     await crls.start();
     const server = await startServer(ctx);
-    announce(out, servedUrls(server.url, ctx), config.publicUrl);
+    const est = await startEst(ctx).catch(async (error) => {
+      await server.close(); // or the API would keep the process alive
+      throw error;
+    });
+    announce(out, servedUrls(server.url, ctx, est?.url ?? null), config.publicUrl);
     const signal = await stopping;
     ctx.log.info({ signal }, 'shutting down: draining in-flight requests');
-    await server.close();
+    await Promise.all([server.close(), est?.close()]);
     out.note(out.json ? JSON.stringify({ stopped: signal }) : `stopped (${signal})`);
   } finally {
     await crls.stop();
@@ -102,10 +117,12 @@ export function registerServe(program: Command): void {
     .description(
       'Run fleetpki as a service. On first start the data directory is initialised as by `init`.\n' +
         'Serves the REST API (/api/v1), its OpenAPI document, /healthz, /metrics and the CA\n' +
-        'certificates relying parties fetch (/ca/<name>.cer). The URLs are printed on stderr;\n' +
+        'certificates relying parties fetch (/ca/<name>.cer); with est.enabled (the default), EST\n' +
+        '(RFC 7030) on its own HTTPS listener (docs/est.md). The URLs are printed on stderr;\n' +
         'structured JSON logs go to stdout. SIGTERM or SIGINT drains in-flight requests, then exits 0.\n' +
         'Use --listen 127.0.0.1:0 to pick a free port (the printed URL shows which).',
     )
+    .option('--est-listen <host:port>', 'address of the EST listener (env FLEETPKI_EST_LISTEN, default 127.0.0.1:8443; port 0 picks a free one)')
     .addHelpText('after', '\nExamples:\n  $ fleetpki serve --data-dir /var/lib/fleetpki --listen 0.0.0.0:7080 --public-url https://pki.example.com\n  $ FLEETPKI_CONFIG=/etc/fleetpki/fleetpki.yaml fleetpki serve')
     .action((_o, cmd: Command) => serve(cmd));
 }
