@@ -23,7 +23,7 @@ const responses = {
     description: 'The current CRL',
     content: { [DER_TYPE]: { schema: Type.Unsafe<Buffer>({ type: 'string', format: 'binary' }) }, [PEM_TYPE]: { schema: Type.String() } },
   },
-  304: { description: 'Not modified since If-Modified-Since / If-None-Match' },
+  304: { description: 'The CRL of the If-None-Match ETag is still the current one' },
 };
 
 function wantsPem(request: FastifyRequest, format: string | undefined): boolean {
@@ -31,11 +31,13 @@ function wantsPem(request: FastifyRequest, format: string | undefined): boolean 
   return (request.headers.accept ?? '').includes(PEM_TYPE);
 }
 
-function notModified(request: FastifyRequest, etag: string, thisUpdate: number): boolean {
+/**
+ * Only the ETag revalidates. Last-Modified has one-second resolution and two CRLs can be
+ * signed within one second, so a 304 on If-Modified-Since could hide a revocation.
+ */
+function notModified(request: FastifyRequest, etag: string): boolean {
   const match = request.headers['if-none-match'];
-  if (match) return match.split(',').some((tag) => tag.trim() === etag || tag.trim() === '*');
-  const since = Date.parse(request.headers['if-modified-since'] ?? '');
-  return !Number.isNaN(since) && since >= thisUpdate;
+  return match !== undefined && match.split(',').some((tag) => tag.trim() === etag || tag.trim() === '*');
 }
 
 /** Caches may keep a CRL until its nextUpdate, when relying parties fetch the next one anyway. */
@@ -50,7 +52,7 @@ function send(request: FastifyRequest, reply: FastifyReply, crl: CurrentCrl, pem
     .header('expires', new Date(nextUpdate).toUTCString())
     .header('etag', etag)
     .header('vary', 'accept');
-  if (notModified(request, etag, thisUpdate)) return reply.code(304).send();
+  if (notModified(request, etag)) return reply.code(304).send();
   return pem ? reply.type(PEM_TYPE).send(toPem(crl.der, 'X509 CRL')) : reply.type(DER_TYPE).send(crl.der);
 }
 
