@@ -3,6 +3,7 @@
 // in-flight requests before closing the store and exiting 0.
 
 import type { Command } from 'commander';
+import type { OcspResponder } from '../../ocsp/responder.ts';
 import { closeContext, createLogger, openContext, type Context } from '../../app/context.ts';
 import { CrlScheduler } from '../../revocation/crl-scheduler.ts';
 import { createOutput, type Output } from '../output.ts';
@@ -16,6 +17,7 @@ export interface ServedUrls {
   healthz: string;
   metrics: string;
   caIssuers: string;
+  ocsp: string;
   /** https://.../.well-known/est, or null when est.enabled is false. */
   est: string | null;
   adminTokenFile: string | null;
@@ -29,6 +31,7 @@ function servedUrls(url: string, ctx: Context, est: string | null): ServedUrls {
     healthz: `${url}/healthz`,
     metrics: `${url}/metrics`,
     caIssuers: `${url}/ca/`,
+    ocsp: `${url}/ocsp`,
     est,
     adminTokenFile: adminTokenPath(ctx.config.dataDir),
   };
@@ -42,6 +45,7 @@ function humanUrls(u: ServedUrls, publicUrl: string): string {
     `  health:      ${u.healthz}`,
     `  metrics:     ${u.metrics}`,
     `  CA certs:    ${u.caIssuers}<name>.cer`,
+    `  OCSP:        ${u.ocsp}`,
     ...(u.est ? [`  EST:         ${u.est}`] : []),
     `  public URL in certificates: ${publicUrl}`,
     `  admin token file: ${u.adminTokenFile ?? '(none: use `fleetpki token create`)'}`,
@@ -82,19 +86,36 @@ async function startEst(ctx: Context): Promise<{ url: string; close(): Promise<v
   return startEstServer(ctx);
 }
 
+/** The OCSP responder and its background refresher: signers, revocations made by other processes, re-signing. */
+async function startOcsp(ctx: Context): Promise<{ responder: OcspResponder; close(): Promise<void> }> {
+  const { OcspResponder } = await import('../../ocsp/responder.ts');
+  const { startOcspRefresher } = await import('../../ocsp/refresher.ts');
+  const responder = new OcspResponder(ctx);
+  const refresher = startOcspRefresher(responder, { db: ctx.db, log: ctx.log, intervalMs: ctx.config.ocsp.revocationPollSeconds * 1000 });
+  return {
+    responder,
+    async close() {
+      await refresher.close();
+      await responder.close();
+    },
+  };
+}
+
 async function serve(cmd: Command): Promise<void> {
   const config = loadCliConfig(cmd);
   const out = createOutput(Boolean(globalsOf(cmd).json));
   const ctx = await openContext(config, { log: createLogger(config) });
   const stopping = shutdownSignal();
   const crls = new CrlScheduler(ctx);
+  let ocsp: Awaited<ReturnType<typeof startOcsp>> | undefined;
   try {
     const report = await runInit(ctx, cliActor());
     // Same words as `init` on first start; afterwards nothing was created, so stay quiet.
     if (report.createdCas.length || report.createdProfiles.length || report.adminTokenFile) out.note(out.json ? JSON.stringify({ init: report }) : humanInit(report));
     const { startServer } = await import('../../api/server.ts'); // loaded only here: other commands need no web framework
     await crls.start();
-    const server = await startServer(ctx);
+    ocsp = await startOcsp(ctx);
+    const server = await startServer(ctx, { ocsp: ocsp.responder });
     const est = await startEst(ctx).catch(async (error) => {
       await server.close(); // or the API would keep the process alive
       throw error;
@@ -105,6 +126,7 @@ async function serve(cmd: Command): Promise<void> {
     await Promise.all([server.close(), est?.close()]);
     out.note(out.json ? JSON.stringify({ stopped: signal }) : `stopped (${signal})`);
   } finally {
+    await ocsp?.close();
     await crls.stop();
     await closeContext(ctx);
   }
