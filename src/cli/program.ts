@@ -9,6 +9,7 @@ import { registerCert } from './commands/cert.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerCrl } from './commands/crl.ts';
 import { registerDevice } from './commands/device.ts';
+import { registerFirmware } from './commands/firmware.ts';
 import { registerInit } from './commands/init.ts';
 import { registerManufacturer } from './commands/manufacturer.ts';
 import { registerProfile } from './commands/profile.ts';
@@ -64,6 +65,7 @@ export function buildProgram(): Command {
   registerManufacturer(program);
   registerCert(program);
   registerCrl(program);
+  registerFirmware(program);
   registerToken(program);
   registerAudit(program);
   registerBatch(program);

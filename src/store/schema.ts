@@ -158,6 +158,22 @@ export interface ManufacturersTable {
   created_at: string;
 }
 
+/** One firmware signing by `fleetpki firmware sign` (src/app/firmware.ts). */
+export interface FirmwareSignaturesTable {
+  id: string;
+  image_sha256: string;
+  image_size: number;
+  version: string;
+  /** The release signer's code-signing certificate. */
+  certificate_id: string;
+  /** Who ran the signing (cli:<user>). */
+  actor: string;
+  /** The signed manifest, exactly as signed (JSON text). */
+  manifest: string;
+  signing_time: string;
+  created_at: string;
+}
+
 export interface Database {
   cas: CasTable;
   profiles: ProfilesTable;
@@ -170,4 +186,5 @@ export interface Database {
   ocsp_signers: OcspSignersTable;
   bootstrap_tokens: BootstrapTokensTable;
   manufacturers: ManufacturersTable;
+  firmware_signatures: FirmwareSignaturesTable;
 }

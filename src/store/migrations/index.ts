@@ -5,12 +5,14 @@ import type { Engine } from '../schema.ts';
 import { initialMigration } from './001-initial.ts';
 import { revocationMigration } from './002-revocation.ts';
 import { enrollmentMigration } from './003-enrollment.ts';
+import { firmwareMigration } from './005-firmware.ts';
 
 export function createMigrations(engine: Engine): Record<string, Migration> {
   return {
     '001-initial': initialMigration(engine),
     '002-revocation': revocationMigration(engine),
     '003-enrollment': enrollmentMigration(engine),
+    '005-firmware': firmwareMigration(engine),
   };
 }
 
