@@ -10,6 +10,7 @@ import type { CasTable } from '../store/schema.ts';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
 import type { CaSpec } from '../config/schema.ts';
+import type { Signer } from '../signer/signer.ts';
 import { SoftwareSigner } from '../signer/software.ts';
 import { sealPrivateKey } from '../signer/sealed-key.ts';
 import { isSignedBy, parseCertificate } from '../x509/certificate.ts';
@@ -39,14 +40,14 @@ export interface HierarchyDeps {
 
 const DAY_MS = 86_400_000;
 
-function caName(spec: CaSpec): NameAttributes {
+export function caName(spec: Pick<CaSpec, 'commonName' | 'organization'>): NameAttributes {
   const name: NameAttributes = [];
   if (spec.organization) name.push(['O', spec.organization]);
   name.push(['CN', spec.commonName]);
   return name;
 }
 
-async function assertNameFree(deps: HierarchyDeps, name: string): Promise<void> {
+export async function assertNameFree(deps: HierarchyDeps, name: string): Promise<void> {
   if (await getCaByName(deps.db, name)) throw new Conflict(`a CA named ${name} already exists`);
 }
 
@@ -57,7 +58,8 @@ async function record(deps: HierarchyDeps, row: CasTable, actor: string, details
   return row;
 }
 
-function caRow(id: string, spec: CaSpec, kind: CasTable['kind'], parentId: string | null, der: Buffer, sealed: Buffer | null): CasTable {
+/** The store row of a CA certificate; keyType is the key's name (ec-p256, rsa-3072, ...). */
+export function caRow(id: string, spec: { name: string; keyType: string }, kind: CasTable['kind'], parentId: string | null, der: Buffer, sealed: Buffer | null): CasTable {
   const info = parseCertificate(der);
   return {
     id,
@@ -78,7 +80,7 @@ function caRow(id: string, spec: CaSpec, kind: CasTable['kind'], parentId: strin
   };
 }
 
-function seal(deps: HierarchyDeps, privateKey: KeyObject, id: string): Buffer {
+export function seal(deps: HierarchyDeps, privateKey: KeyObject, id: string): Buffer {
   return sealPrivateKey(privateKey, deps.passphrase(), id, deps.scryptLog2N);
 }
 
@@ -104,6 +106,46 @@ export async function createRootCa(deps: HierarchyDeps, spec: CaSpec, actor: str
   return record(deps, caRow(id, spec, 'root', null, der, seal(deps, privateKey, id)), actor, {});
 }
 
+/** An issuing CA's validity: from now (back-dated a minute) for validityDays, inside the parent's. */
+export function issuingValidity(parent: Issuer, validityDays: number, now: Date): { notBefore: Date; notAfter: Date } {
+  const notBefore = new Date(Math.max(Math.floor(now.getTime() / 1000) * 1000 - 60_000, parent.cert.notBefore.getTime()));
+  const notAfter = new Date(Math.min(notBefore.getTime() + validityDays * DAY_MS, parent.cert.notAfter.getTime()));
+  return { notBefore, notAfter };
+}
+
+export interface IssuingCaParts {
+  spki: Buffer;
+  subject: Buffer;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+/**
+ * Signs an issuing CA certificate under `parent`: CA, path length 0 (it signs end entities
+ * only), with the parent's CRL and caIssuers URLs. Shared by online creation and by signing
+ * an offline request (`fleetpki ca sign-request`).
+ */
+export async function signIssuingCa(parentSigner: Signer, parent: Issuer, parts: IssuingCaParts, publicUrl: string): Promise<Buffer> {
+  const urls = caUrls(publicUrl, parent.row.name);
+  const tbs = buildTbs(parentSigner, {
+    serial: newSerial().der,
+    issuer: parent.cert.subjectDer,
+    notBefore: parts.notBefore,
+    notAfter: parts.notAfter,
+    subject: parts.subject,
+    spki: parts.spki,
+    extensions: [
+      basicConstraints(true, 0),
+      keyUsage(['digitalSignature', 'keyCertSign', 'cRLSign']),
+      subjectKeyIdentifier(keyIdentifier(parts.spki)),
+      authorityKeyIdentifier(parent.keyId),
+      crlDistributionPoint(urls.crl),
+      authorityInfoAccess({ caIssuers: urls.caIssuers }),
+    ],
+  });
+  return signTbs(parentSigner, tbs);
+}
+
 export async function createIssuingCa(deps: HierarchyDeps, spec: CaSpec, parent: Issuer, actor: string, now = new Date()): Promise<CasTable> {
   await assertNameFree(deps, spec.name);
   if (parent.row.kind !== 'root') throw new BadRequest(`issuing CAs are created under a root; ${parent.row.name} is an issuing CA`);
@@ -111,26 +153,7 @@ export async function createIssuingCa(deps: HierarchyDeps, spec: CaSpec, parent:
   const id = newId();
   const { privateKey, publicKey } = generateKeyPair(spec.keyType);
   const spki = publicKey.export({ format: 'der', type: 'spki' });
-  const notBefore = new Date(Math.max(Math.floor(now.getTime() / 1000) * 1000 - 60_000, parent.cert.notBefore.getTime()));
-  const notAfter = new Date(Math.min(notBefore.getTime() + spec.validityDays * DAY_MS, parent.cert.notAfter.getTime()));
-  const urls = caUrls(deps.publicUrl, parent.row.name);
-  const tbs = buildTbs(parentSigner, {
-    serial: newSerial().der,
-    issuer: parent.cert.subjectDer,
-    notBefore,
-    notAfter,
-    subject: encodeName(caName(spec)),
-    spki,
-    extensions: [
-      basicConstraints(true, 0),
-      keyUsage(['digitalSignature', 'keyCertSign', 'cRLSign']),
-      subjectKeyIdentifier(keyIdentifier(spki)),
-      authorityKeyIdentifier(parent.keyId),
-      crlDistributionPoint(urls.crl),
-      authorityInfoAccess({ caIssuers: urls.caIssuers }),
-    ],
-  });
-  const der = await signTbs(parentSigner, tbs);
+  const der = await signIssuingCa(parentSigner, parent, { spki, subject: encodeName(caName(spec)), ...issuingValidity(parent, spec.validityDays, now) }, deps.publicUrl);
   return record(deps, caRow(id, spec, 'issuing', parent.row.id, der, seal(deps, privateKey, id)), actor, { parent: parent.row.name });
 }
 
@@ -141,8 +164,5 @@ export async function importRootCertificate(deps: HierarchyDeps, name: string, p
   if (!info.isCa) throw new BadRequest('the certificate is not a CA certificate (basicConstraints cA is not set)');
   if (!info.issuerDer.equals(info.subjectDer) || !isSignedBy(info.der, info.der)) throw new BadRequest('a root certificate must be self-signed');
   if (!info.subjectKeyId) throw new BadRequest('the root certificate has no subject key identifier');
-  const spec: CaSpec = { name, keyType: 'ec-p256', validityDays: 1, commonName: 'imported' };
-  const row = caRow(newId(), spec, 'root', null, info.der, null);
-  row.key_type = info.key.name;
-  return record(deps, row, actor, { imported: true });
+  return record(deps, caRow(newId(), { name, keyType: info.key.name }, 'root', null, info.der, null), actor, { imported: true });
 }

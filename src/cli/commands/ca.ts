@@ -11,6 +11,7 @@ import { readCertificatePem } from '../files.ts';
 import { keyValues, table } from '../output.ts';
 import { positiveInt } from '../parse.ts';
 import { withSession } from '../session.ts';
+import { registerCaOffline } from './ca-offline.ts';
 
 function caTable(cas: CaView[]): string {
   return table(
@@ -106,8 +107,9 @@ function registerCreate(group: Command): void {
 export function registerCa(program: Command): void {
   const group = program
     .command('ca')
-    .summary('certificate authorities: list, show, chain, create, import-root')
+    .summary('certificate authorities: list, show, chain, create, import-root, request, sign-request, install')
     .description('Manage the CA hierarchy. CA private keys stay sealed in the store and are never shown.');
   registerReads(group);
   registerCreate(group);
+  registerCaOffline(group);
 }
