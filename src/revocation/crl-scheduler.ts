@@ -104,6 +104,8 @@ export class CrlScheduler {
       for (const [issuerId, ids] of pending) this.#pending.set(issuerId, new Set([...(this.#pending.get(issuerId) ?? []), ...ids]));
       throw error;
     }
+    // Published files need a current CRL of every CA, not only of the ones just revoked from.
+    await this.#service.sweep();
     await publishCrls(this.#ctx);
   }
 
