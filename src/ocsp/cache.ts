@@ -4,6 +4,7 @@
 // is not stored after it (see ResponseCache.set).
 
 import type { CertId } from '../x509/ocsp-request.ts';
+import type { CertStatus } from '../x509/ocsp.ts';
 
 export interface HttpCaching {
   thisUpdate: Date;
@@ -19,12 +20,15 @@ export interface CachedResponse {
   certId: CertId;
   caId: string;
   certificateId: string | null;
+  status: CertStatus;
   caching: HttpCaching;
   /** Served since it was signed: the refresher re-signs only responses someone still asks for. */
   used: boolean;
 }
 
 /** The CertID's bytes as sent are the key: two encodings of one CertID are two entries, both correct. */
+const CERTIFICATE_HOLD = 6;
+
 export const cacheKey = (certId: CertId): string => certId.der.toString('latin1');
 
 export class ResponseCache {
@@ -93,6 +97,15 @@ export class ResponseCache {
       }
     }
     return removed;
+  }
+
+  /** Certificates whose cached answer is "on hold": a release by another process leaves no trace to poll for. */
+  heldCertificates(): string[] {
+    const ids = new Set<string>();
+    for (const entry of this.#entries.values()) {
+      if (entry.certificateId && entry.status.kind === 'revoked' && entry.status.reason === CERTIFICATE_HOLD) ids.add(entry.certificateId);
+    }
+    return [...ids];
   }
 
   entries(): CachedResponse[] {

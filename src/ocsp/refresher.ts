@@ -1,11 +1,11 @@
 // The responder's background work, started by `serve`: keep a delegated signer with life left
-// for every CA, pick up revocations that other processes (the CLI, another instance) wrote to
-// the store, and re-sign cached responses before their nextUpdate. One tick at a time; close()
+// for every CA, pick up revocations and releases from hold that other processes (the CLI,
+// another instance) wrote to the store, and re-sign cached responses before their nextUpdate. One tick at a time; close()
 // stops the timer and waits for the tick under way.
 
 import type { Logger } from 'pino';
 import type { OcspResponder } from './responder.ts';
-import { revokedSince } from './status.ts';
+import { releasedAmong, revokedSince } from './status.ts';
 
 /** Revocations are looked for from this long before the last look: another process's clock, or a late commit. */
 const LOOKBACK_MS = 60_000;
@@ -35,6 +35,9 @@ function revocationWatcher(options: RefresherOptions, responder: OcspResponder) 
       seen.set(row.id, Date.parse(row.revoked_at ?? '') || lastLook);
     }
     for (const [id, at] of seen) if (at < since) seen.delete(id);
+    // A release from hold sets the row valid again with no timestamp to poll for; held answers are few, so ask about each.
+    const held = responder.cache.heldCertificates();
+    for (let i = 0; i < held.length; i += 500) fresh.push(...(await releasedAmong(options.db, held.slice(i, i + 500))));
     if (fresh.length > 0) responder.invalidate(fresh);
   };
 }

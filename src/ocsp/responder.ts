@@ -140,7 +140,7 @@ export class OcspResponder {
       const epoch = this.cache.epoch;
       const { status, certificateId } = await lookupStatus(this.#ctx.db, caId, certId.serialHex);
       const signed = await this.#sign(caId, [{ certId, status }], []);
-      const entry: CachedResponse = { der: signed.der, caching: signed.caching, certId, caId, certificateId, used: false };
+      const entry: CachedResponse = { der: signed.der, caching: signed.caching, certId, caId, certificateId, status, used: false };
       if (this.cache.set(key, entry, epoch) || attempt >= MAX_FILL_ATTEMPTS) return entry;
     }
   }

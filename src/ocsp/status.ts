@@ -48,3 +48,10 @@ export async function revokedSince(db: Kysely<Database>, since: Date): Promise<A
     db.selectFrom('certificates').select(['id', 'revoked_at']).where('status', 'in', ['revoked', 'on_hold']).where('revoked_at', '>=', since.toISOString()).execute(),
   );
 }
+
+/** Which of these certificates are valid again (released from hold). */
+export async function releasedAmong(db: Kysely<Database>, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await fromStore(() => db.selectFrom('certificates').select('id').where('id', 'in', ids).where('status', '=', 'valid').execute());
+  return rows.map((row) => row.id);
+}
