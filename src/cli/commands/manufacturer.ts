@@ -6,6 +6,7 @@ import { addManufacturer, listManufacturers, manufacturerView, type Manufacturer
 import { readInput } from '../files.ts';
 import { keyValues, table } from '../output.ts';
 import { withSession } from '../session.ts';
+import { registerManufacturerCa } from './manufacturer-ca.ts';
 
 function details(m: ManufacturerView): string {
   const { certificatePem: _, ...rest } = m;
@@ -15,7 +16,7 @@ function details(m: ManufacturerView): string {
 export function registerManufacturer(program: Command): void {
   const group = program
     .command('manufacturer')
-    .summary('manufacturer CAs that device birth certificates (IDevIDs) chain to: add, list')
+    .summary('manufacturer CAs that device birth certificates (IDevIDs) chain to: add, list, create-ca, issue-idevid')
     .description('Manage the manufacturer trust anchors used for EST enrolment with an IEEE 802.1AR IDevID.');
   group
     .command('add')
@@ -38,4 +39,5 @@ export function registerManufacturer(program: Command): void {
         out.result({ items }, () => table(['name', 'subject', 'not after', 'sha256 fingerprint'], items.map((m) => [m.name, m.subject, m.notAfter, m.fingerprintSha256])));
       }),
     );
+  registerManufacturerCa(group);
 }
