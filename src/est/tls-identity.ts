@@ -3,7 +3,7 @@
 // through issueFromCsr under est.tlsProfile. The key is kept sealed with the CA passphrase,
 // so it is reused across restarts while its certificate is good and replaced when due.
 
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
@@ -76,7 +76,7 @@ function reusable(ctx: Context, row: CertificatesTable | undefined, device: Devi
   if (!row || row.status !== 'valid' || row.device_id !== device.id || row.profile !== ctx.config.est.tlsProfile) return false;
   if (now.toISOString() >= row.renew_after || now.toISOString() >= row.not_after) return false;
   if (JSON.stringify([...JSON.parse(row.sans)].sort()) !== JSON.stringify(wantedSans(ctx).sort())) return false;
-  return row.spki_sha256 === sha256Hex(key.export({ format: 'der', type: 'spki' }));
+  return row.spki_sha256 === sha256Hex(createPublicKey(key).export({ format: 'der', type: 'spki' }));
 }
 
 async function identity(ctx: Context, certificate: CertificatesTable, key: KeyObject): Promise<TlsIdentity> {

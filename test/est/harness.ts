@@ -150,3 +150,19 @@ export async function auditOf(fleet: TestFleet, actor: string): Promise<Array<{ 
   const rows = await fleet.ctx.db.selectFrom('audit_events').select(['action', 'outcome', 'details']).where('actor', '=', actor).orderBy('seq').execute();
   return rows.map((r) => ({ action: r.action, outcome: r.outcome, details: JSON.parse(r.details) }));
 }
+
+/** An EST POST from this process (node:https), for races that curl processes cannot start close enough together. */
+export async function httpsPost(fleet: EstFleet, path: string, body: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  const { request } = await import('node:https');
+  const url = new URL(`${fleet.url}${path}`);
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', ca: readFileSync(fleet.chain.root), agent: false, headers: { 'content-type': 'application/pkcs10', ...headers } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
