@@ -64,7 +64,11 @@ export function approve({ ctx: base, issuerNotBefore, issuerNotAfter, now, repla
   if (keyUsage.length === 0) throw new PolicyDenied(`profile ${profile.name} grants no key usage that fits a ${csr.key.name} key`);
 
   const start = Math.floor(now.getTime() / 1000) * 1000;
-  const notBefore = new Date(Math.max(start - BACKDATE_MS, issuerNotBefore.getTime()));
+  // At most a tenth of the lifetime, in whole seconds as certificates count time: a minute of
+  // backdate on a lifetime of seconds would put the renewal point (a fraction of
+  // notAfter - notBefore) before the certificate even exists.
+  const backdate = Math.min(BACKDATE_MS, Math.floor(validitySeconds(profile) / 10) * 1000);
+  const notBefore = new Date(Math.max(start - backdate, issuerNotBefore.getTime()));
   const notAfter = new Date(Math.min(start + validitySeconds(profile) * 1000, issuerNotAfter.getTime()));
   if (notAfter.getTime() <= start) throw new PolicyDenied(`issuing CA ${issuer.name} has expired; it cannot issue`);
   const renewAfter = new Date(notBefore.getTime() + Math.round((notAfter.getTime() - notBefore.getTime()) * profile.renewAfter));
