@@ -33,7 +33,8 @@ export function decodeCertsOnly(der: Uint8Array): Buffer[] {
   } catch (error) {
     throw new BadRequest(`malformed certs-only CMS: ${(error as Error).message}`);
   }
-  return (signedData.certificates ?? [])
+  // A plain array: CertificateSet's own map would return another CertificateSet.
+  return [...(signedData.certificates ?? [])]
     .filter((choice) => choice.certificate)
     .map((choice) => Buffer.from(AsnConvert.serialize(choice.certificate)));
 }
