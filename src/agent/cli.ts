@@ -15,6 +15,7 @@ import { enrollWithIdevid, enrollWithToken, renew } from './operations.ts';
 import { checkSettings, readSettings, writeSettings, type AgentSettings } from './settings.ts';
 import { StateDir } from './state.ts';
 import { humanStatus, statusOf } from './status.ts';
+import { verifyFirmwareCommand } from './verify-firmware.ts';
 
 export class UsageError extends Error {}
 
@@ -25,6 +26,7 @@ Commands:
   renew    renew the certificate now (EST simplereenroll with the current one)
   status   show the certificate and when it will be renewed (exit 1 when expired or not enrolled)
   run      keep the certificate current: renew in the window, back off, re-bootstrap after expiry
+  verify-firmware  check a firmware update before installing it (verify-firmware --help)
 
 Common option:
   --state-dir <dir>     where key, certificate, chain and CA bundle live
@@ -189,6 +191,8 @@ async function daemon(values: Values, io: Io): Promise<number> {
 const COMMANDS: Record<string, (values: Values, io: Io) => Promise<number> | number> = { enroll, renew: renewNow, status, run: daemon };
 
 export async function run(argv: string[], io: Io): Promise<number> {
+  // Its own options (src/agent/verify-firmware.ts), so it is dispatched before the shared parse.
+  if (argv[0] === 'verify-firmware') return verifyFirmwareCommand(argv.slice(1), io);
   try {
     const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
     const command = COMMANDS[positionals[0] ?? ''];
