@@ -66,6 +66,9 @@ export async function runDaemon(settings: AgentSettings, state: StateDir, option
       const how = decision.kind === 'renew' ? 'renew' : 'rebootstrap';
       log.info(how === 'renew' ? 'certificate renewed' : 're-bootstrapped with the IDevID', { serial: installed.info.serialHex, notAfter: installed.info.notAfter.toISOString() });
       await options.onInstalled?.(installed, how);
+      // A CA near its own end caps lifetimes, so a new certificate can be due at once: pause
+      // rather than renew in a tight loop.
+      if (plan(settings, installed, new Date()).kind !== 'wait') await pause(options.backoff.baseMs, signal);
     } catch (error) {
       // Whatever went wrong (a server down, a refusal, a malformed answer), a daemon that
       // exits leaves the device to expire: log it and try again later.

@@ -25,6 +25,7 @@ export type EstAuth =
 export type EstOperation = 'cacerts' | 'simpleenroll' | 'simplereenroll' | 'csrattrs';
 
 const MAX_BODY = 1024 * 1024;
+const TLS_TRUST_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ALTNAME/;
 
 export function estUrl(target: EstTarget, operation: EstOperation): URL {
   return new URL(`${target.server}/.well-known/est${target.label ? `/${target.label}` : ''}/${operation}`);
@@ -74,7 +75,9 @@ function send(target: EstTarget, operation: EstOperation, auth: EstAuth, body: B
     req.on('timeout', () => req.destroy(new ServerUnavailable(`${operation}: no answer from ${url.host} within ${(target.timeoutMs ?? 30_000) / 1000}s`)));
     req.on('error', (error: NodeJS.ErrnoException) => {
       if (error instanceof AgentError) return reject(error);
-      reject(new ServerUnavailable(`${operation}: cannot reach ${url.host}: ${error.code ?? error.message}`, null, { cause: error }));
+      // Retried like an outage (the server may be mid-way through a certificate change), but said plainly.
+      const why = TLS_TRUST_ERRORS.test(error.code ?? '') ? `the server's TLS certificate is not trusted by the pinned CA bundle (${error.code})` : `cannot reach ${url.host}: ${error.code ?? error.message}`;
+      reject(new ServerUnavailable(`${operation}: ${why}`, null, { cause: error }));
     });
     req.end(body ?? undefined);
   });

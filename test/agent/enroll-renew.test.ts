@@ -1,0 +1,103 @@
+// The agent against a real EST server, with certificates that live 20 seconds: enrol with a
+// bootstrap token, renew on command, and let `run` renew inside the profile's window. What a
+// user checks: `openssl verify` on the files the agent leaves, their permissions, and the
+// inventory (who holds which certificate, which one replaced which).
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { listCertificatesForDevice } from '../../src/store/repos/certificates.ts';
+import { parseCertificate } from '../../src/x509/certificate.ts';
+import { agent, daemon, openAgentFleet, PROFILE, provision, type AgentFleet } from './harness.ts';
+
+let fleet: AgentFleet;
+before(async () => (fleet = await openAgentFleet()));
+after(() => fleet?.close());
+
+function opensslVerify(stateDir: string): string {
+  return execFileSync('openssl', ['verify', '-CAfile', join(stateDir, 'ca.pem'), '-untrusted', join(stateDir, 'chain.pem'), '-purpose', 'sslclient', join(stateDir, 'cert.pem')], { encoding: 'utf8' });
+}
+
+const certOf = (stateDir: string) => parseCertificate(readFileSync(join(stateDir, 'cert.pem')));
+
+describe('fleetpki-agent with a bootstrap token', () => {
+  test('enrol, renew, and renew again inside the window while running', async () => {
+    const device = await provision(fleet, 'SN-AGENT-1');
+    const state = device.stateDir;
+    const enrolled = await agent(['enroll', '--state-dir', state, '--server', fleet.server, '--ca', fleet.rootFile, '--label', PROFILE, '--serial', 'SN-AGENT-1', '--token', device.token, '--renew-after', '0.5', '--jitter', '0']);
+    assert.equal(enrolled.code, 0, enrolled.stderr);
+    assert.match(opensslVerify(state), /cert.pem: OK/);
+    assert.equal(statSync(state).mode & 0o777, 0o700);
+    for (const file of readdirSync(state)) assert.equal(statSync(join(state, file)).mode & 0o777, 0o600, file);
+    assert.deepEqual(readdirSync(state).sort(), ['agent.json', 'ca.pem', 'cert.pem', 'chain.pem', 'key.pem']);
+
+    const first = certOf(state);
+    assert.match(first.subject, /serialNumber=SN-AGENT-1/);
+    // The profile's 20 s, and a backdate of a tenth of it for slow clocks: nothing more.
+    assert.equal(first.notAfter.getTime() - first.notBefore.getTime(), 22_000);
+    const [row] = await listCertificatesForDevice(fleet.ctx.db, device.device.id);
+    assert.equal(row.fingerprint_sha256, first.fingerprintSha256);
+    assert.equal(row.profile, PROFILE);
+
+    const firstKey = readFileSync(join(state, 'key.pem'), 'utf8');
+    const renewed = await agent(['renew', '--state-dir', state]);
+    assert.equal(renewed.code, 0, renewed.stderr);
+    const second = certOf(state);
+    assert.notEqual(second.serialHex, first.serialHex);
+    assert.notEqual(readFileSync(join(state, 'key.pem'), 'utf8'), firstKey, 'a renewal is a re-key');
+    assert.equal(second.notAfter.getTime() - second.notBefore.getTime(), 22_000, 'a renewal never lengthens the lifetime');
+    assert.match(opensslVerify(state), /OK/);
+    const rows = await listCertificatesForDevice(fleet.ctx.db, device.device.id);
+    assert.equal(rows[0].fingerprint_sha256, second.fingerprintSha256);
+    assert.equal(rows[0].replaces_id, row.id, 'the inventory shows which certificate the renewal replaced');
+
+    const status = await agent(['status', '--state-dir', state, '--json']);
+    assert.equal(status.code, 0);
+    const report = JSON.parse(status.stdout);
+    assert.equal(report.standing, 'valid');
+    const renewAt = second.notBefore.getTime() + 11_000;
+    assert.equal(Date.parse(report.certificate.renewAt), renewAt);
+
+    const hookFile = join(state, '..', 'SN-AGENT-1-hook.txt');
+    const run = daemon(['--state-dir', state, '--backoff-base', '300', '--backoff-max', '1500', '--on-renew', `echo "$FLEETPKI_AGENT_EVENT $FLEETPKI_AGENT_SERIAL" > ${hookFile}`]);
+    try {
+      const line = await run.waitFor((l) => l.msg === 'certificate renewed', 20_000);
+      const third = certOf(state);
+      assert.equal(line.serial, third.serialHex);
+      assert.ok(Date.now() >= renewAt, 'not renewed before the renewal point');
+      assert.ok(Date.now() <= second.notAfter.getTime(), 'renewed before the certificate expired');
+      assert.match(opensslVerify(state), /OK/);
+      await run.waitFor((l) => l.msg === 'certificate is current', 5_000);
+      assert.equal(readFileSync(hookFile, 'utf8').trim(), `renew ${third.serialHex}`);
+    } finally {
+      assert.equal(await run.stop(), 0, 'SIGTERM stops the agent cleanly');
+    }
+  });
+
+  test('a used token is refused and nothing is installed', async () => {
+    const device = await provision(fleet, 'SN-AGENT-2');
+    const args = ['enroll', '--server', fleet.server, '--ca', fleet.rootFile, '--label', PROFILE, '--serial', 'SN-AGENT-2', '--token', device.token];
+    assert.equal((await agent(['--state-dir', device.stateDir, ...args])).code, 0);
+    const again = await agent(['--state-dir', `${device.stateDir}-again`, ...args]);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /refused with 401/);
+    assert.deepEqual(readdirSync(`${device.stateDir}-again`).filter((f) => f.startsWith('cert')), []);
+  });
+
+  test('a device with only its birth certificate enrols with it; the serial comes from the IDevID', async () => {
+    const device = await provision(fleet, 'SN-AGENT-3');
+    const result = await agent(['enroll', '--state-dir', device.stateDir, '--server', fleet.server, '--ca', fleet.rootFile, '--label', PROFILE, '--idevid-cert', device.idevidCert, '--idevid-key', device.idevidKey]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(certOf(device.stateDir).subject, /serialNumber=SN-AGENT-3/);
+    assert.match(opensslVerify(device.stateDir), /OK/);
+  });
+
+  test('a server whose certificate does not chain to the pinned CA is not trusted', async () => {
+    const device = await provision(fleet, 'SN-AGENT-4');
+    const result = await agent(['enroll', '--state-dir', device.stateDir, '--server', fleet.server, '--ca', device.idevidCert, '--label', PROFILE, '--serial', 'SN-AGENT-4', '--token', device.token]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /not trusted by the pinned CA bundle \(UNABLE_TO_GET_ISSUER_CERT_LOCALLY\)/);
+  });
+});
