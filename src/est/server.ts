@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
 import Fastify from 'fastify';
 import type { Context } from '../app/context.ts';
+import { getProfile } from '../app/profiles.ts';
+import { BadRequest } from '../errors.ts';
 import { MAX_CSR_BYTES } from '../x509/csr.ts';
 import { estErrorHandler, estNotFound } from './errors.ts';
 import { EST_BASE } from './labels.ts';
@@ -85,7 +87,14 @@ function urlOf(address: AddressInfo): string {
   return `https://${host}:${address.port}${EST_BASE}`;
 }
 
+/** A mistyped est.defaultProfile would refuse every unlabelled IDevID enrolment; say so at start instead. */
+async function checkDefaultProfile(ctx: Context): Promise<void> {
+  const name = ctx.config.est.defaultProfile;
+  if (name) await getProfile(ctx, name).catch(() => Promise.reject(new BadRequest(`est.defaultProfile names ${name}, which is not a profile (fleetpki profile list)`)));
+}
+
 export async function startEstServer(ctx: Context): Promise<EstServer> {
+  await checkDefaultProfile(ctx);
   let identity = await ensureTlsIdentity(ctx);
   const app = buildEst(ctx, identity);
   await app.listen({ host: ctx.config.est.host, port: ctx.config.est.port });
