@@ -38,21 +38,21 @@ export function retentionCutoff(thisUpdate: Date, validityHours: number): Date {
   return new Date(thisUpdate.getTime() - validityHours * HOUR_MS);
 }
 
-async function monthsToRead(ctx: Context, issuer: Issuer, request: CrlRequest, cutoff: Date): Promise<string[]> {
+/** Whole months for a full CRL; otherwise only the shards of the wanted partitions. */
+async function reads(ctx: Context, issuer: Issuer, request: CrlRequest, cutoff: Date): Promise<Array<{ month: string; shard?: string }>> {
+  if (!request.full) return [...request.partitions].map((id) => parsePartition(id)!).map((p) => ({ month: p.month, shard: p.shard }));
   const months = new Set<string>();
   for (const id of request.partitions) months.add(parsePartition(id)!.month);
-  if (request.full) {
-    const last = await lastRevokedMonth(ctx.db, issuer.row.id, cutoff.toISOString());
-    if (last) for (const month of monthsBetween(monthOf(cutoff), last)) months.add(month);
-  }
-  return [...months].sort();
+  const last = await lastRevokedMonth(ctx.db, issuer.row.id, cutoff.toISOString());
+  if (last) for (const month of monthsBetween(monthOf(cutoff), last)) months.add(month);
+  return [...months].sort().map((month) => ({ month }));
 }
 
 async function collect(ctx: Context, issuer: Issuer, request: CrlRequest, cutoff: Date, thisUpdate: Date): Promise<Collected> {
   const wanted = new Set(request.partitions);
   const out: Collected = { full: [], partitions: new Map([...wanted].map((id) => [id, []])), fullEntries: 0 };
-  for (const month of await monthsToRead(ctx, issuer, request, cutoff)) {
-    const shards = await monthEntries(ctx.db, issuer.row.id, month, cutoff.toISOString(), thisUpdate);
+  for (const { month, shard: only } of await reads(ctx, issuer, request, cutoff)) {
+    const shards = await monthEntries(ctx.db, issuer.row.id, month, cutoff.toISOString(), thisUpdate, only);
     for (const [shard, entries] of shards) {
       const id = `${month.slice(0, 4)}${month.slice(5, 7)}-${shard}`;
       if (wanted.has(id)) out.partitions.set(id, entries);

@@ -123,7 +123,11 @@ export class CrlService {
       const rows = await this.#ctx.db.selectFrom('certificates').select(['serial_hex', 'not_after']).where('id', 'in', certificateIds.slice(i, i + 500)).execute();
       for (const row of rows) partitions.add(partitionOf(row.not_after, row.serial_hex));
     }
-    return this.regenerate(issuer, { full: true, partitions: [...partitions].filter((p) => !this.isExpired(p, now)) }, now);
+    // Partitions first: they are small, and most relying parties read them; the full CRL of
+    // a large fleet takes seconds (docs/benchmarks.md) and follows in its own run.
+    const live = [...partitions].filter((p) => !this.isExpired(p, now));
+    const signed = live.length > 0 ? await this.regenerate(issuer, { full: false, partitions: live }, now) : [];
+    return [...signed, ...(await this.regenerate(issuer, { full: true, partitions: [] }, now))];
   }
 
   /**

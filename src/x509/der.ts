@@ -62,7 +62,7 @@ export function value(buf: Buffer, tlv: Tlv): Buffer {
   return buf.subarray(tlv.valueStart, tlv.end);
 }
 
-function encodeLength(length: number): Buffer {
+export function encodeLength(length: number): Buffer {
   if (length < 0x80) return Buffer.from([length]);
   const bytes: number[] = [];
   for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n & 0xff);
