@@ -32,7 +32,9 @@ function requestFromUrl(rawUrl: string): Buffer {
     return Buffer.alloc(0);
   }
   if (text.length > MAX_BASE64) throw new TooLarge();
-  return BASE64.test(text) ? Buffer.from(text, 'base64') : Buffer.alloc(0);
+  const der = BASE64.test(text) ? Buffer.from(text, 'base64') : Buffer.alloc(0);
+  if (der.length > MAX_REQUEST_BYTES) throw new TooLarge();
+  return der;
 }
 
 /** RFC 5019 6.2: caches may keep a response until its nextUpdate, no longer. */

@@ -91,3 +91,20 @@ export function responseStatus(der: Buffer): number {
   const offset = der[1] & 0x80 ? 2 + (der[1] & 0x7f) : 2;
   return der[offset + 2];
 }
+
+let files = 0;
+
+/** A DER OCSP request made by `openssl ocsp -reqout`; `target` as for ocspQuery (-cert/-serial, digests, -issuer). */
+export async function opensslRequest(o: OcspFleet, target: string[], extra: string[] = ['-no_nonce']): Promise<Buffer> {
+  const file = join(o.fleet.dir, `request-${++files}.der`);
+  const made = await openssl(['ocsp', '-issuer', o.chain.intermediate, ...target, ...extra, '-reqout', file]);
+  if (made.code !== 0) throw new Error(`openssl could not make the request: ${made.text}`);
+  return readFileSync(file);
+}
+
+/** What `openssl ocsp -respin` says about a response (statuses, "Response verify OK"). */
+export async function opensslReads(o: OcspFleet, response: Buffer, target: string[], extra: string[] = []): Promise<OpensslResult> {
+  const file = join(o.fleet.dir, `response-${++files}.der`);
+  writeFileSync(file, response);
+  return openssl(['ocsp', '-respin', file, '-issuer', o.chain.intermediate, ...target, '-CAfile', o.chain.bundle, ...extra]);
+}
