@@ -38,14 +38,15 @@ export function retentionCutoff(thisUpdate: Date, validityHours: number): Date {
   return new Date(thisUpdate.getTime() - validityHours * HOUR_MS);
 }
 
-/** Whole months for a full CRL; otherwise only the shards of the wanted partitions. */
+/** Whole months for a full CRL or several shards of a month; a lone partition reads only its shard. */
 async function reads(ctx: Context, issuer: Issuer, request: CrlRequest, cutoff: Date): Promise<Array<{ month: string; shard?: string }>> {
-  if (!request.full) return [...request.partitions].map((id) => parsePartition(id)!).map((p) => ({ month: p.month, shard: p.shard }));
-  const months = new Set<string>();
-  for (const id of request.partitions) months.add(parsePartition(id)!.month);
-  const last = await lastRevokedMonth(ctx.db, issuer.row.id, cutoff.toISOString());
-  if (last) for (const month of monthsBetween(monthOf(cutoff), last)) months.add(month);
-  return [...months].sort().map((month) => ({ month }));
+  const shards = new Map<string, string[]>();
+  for (const { month, shard } of [...request.partitions].map((id) => parsePartition(id)!)) shards.set(month, [...(shards.get(month) ?? []), shard]);
+  if (request.full) {
+    const last = await lastRevokedMonth(ctx.db, issuer.row.id, cutoff.toISOString());
+    if (last) for (const month of monthsBetween(monthOf(cutoff), last)) shards.set(month, []);
+  }
+  return [...shards].sort(([a], [b]) => a.localeCompare(b)).map(([month, wanted]) => (wanted.length === 1 ? { month, shard: wanted[0] } : { month }));
 }
 
 async function collect(ctx: Context, issuer: Issuer, request: CrlRequest, cutoff: Date, thisUpdate: Date): Promise<Collected> {
