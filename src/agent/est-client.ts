@@ -4,7 +4,8 @@
 
 import { request } from 'node:https';
 import { AgentError, EnrollmentRefused, ServerUnavailable } from './errors.ts';
-import { certificatesOf, decodeEstBody } from './certs-only.ts';
+import { decodeCertsOnly } from '../x509/pkcs7.ts';
+import { decodeEstBody } from './est-body.ts';
 
 export interface EstTarget {
   /** https://host:port */
@@ -85,13 +86,13 @@ function send(target: EstTarget, operation: EstOperation, auth: EstAuth, body: B
 
 /** The CA certificates the server distributes (RFC 7030 4.1). */
 export async function fetchCaCerts(target: EstTarget): Promise<Buffer[]> {
-  return certificatesOf(decodeEstBody(await send(target, 'cacerts', { kind: 'none' }, null)));
+  return decodeCertsOnly(decodeEstBody(await send(target, 'cacerts', { kind: 'none' }, null)));
 }
 
 /** Sends a CSR (DER); returns the certificates of the answer (the new one among them). */
 export async function enrollRequest(target: EstTarget, operation: 'simpleenroll' | 'simplereenroll', csrDer: Buffer, auth: EstAuth): Promise<Buffer[]> {
   const body = Buffer.from(csrDer.toString('base64').replace(/(.{64})/g, '$1\r\n'));
-  const certificates = certificatesOf(decodeEstBody(await send(target, operation, auth, body)));
+  const certificates = decodeCertsOnly(decodeEstBody(await send(target, operation, auth, body)));
   if (certificates.length === 0) throw new AgentError(`${operation}: the answer holds no certificate`);
   return certificates;
 }

@@ -14,7 +14,7 @@
 import { spawn } from 'node:child_process';
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { classifyPublicKey, signatureScheme, type SignatureScheme } from '../x509/keys.ts';
-import type { RequestSigner } from '../x509/csr-encode.ts';
+import type { RequestSigner } from '../x509/csr-build.ts';
 import { AgentError } from './errors.ts';
 
 const TIMEOUT_MS = 30_000;

@@ -4,7 +4,7 @@
 
 import { SoftwareSigner } from '../signer/software.ts';
 import { parseCertificate } from '../x509/certificate.ts';
-import { buildCsr, type RequestSigner } from '../x509/csr-encode.ts';
+import { buildSignedCsr, type RequestSigner } from '../x509/csr-build.ts';
 import { generateKeyPair } from '../x509/keys.ts';
 import { encodeName } from '../x509/name.ts';
 import { chainFor } from './chain.ts';
@@ -43,7 +43,7 @@ export interface ObtainRequest {
 export async function obtainCertificate(settings: AgentSettings, state: StateDir, request: ObtainRequest): Promise<CurrentCertificate> {
   const target = targetOf(settings, state);
   const signer = await requestSigner(settings, state);
-  const csr = await buildCsr(request.subjectDer, signer);
+  const csr = await buildSignedCsr(request.subjectDer, signer);
   const answer = await enrollRequest(target, request.operation, csr, request.auth);
   const spki = signer.publicKey.export({ format: 'der', type: 'spki' });
   const leaf = answer.find((der) => parseCertificate(der).spkiDer.equals(spki));

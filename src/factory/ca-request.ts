@@ -9,7 +9,7 @@ import { assertNameFree, caName, seal } from '../ca/hierarchy.ts';
 import type { CaSpec } from '../config/schema.ts';
 import { newId } from '../ids.ts';
 import { SoftwareSigner } from '../signer/software.ts';
-import { buildCsr } from '../x509/csr-encode.ts';
+import { buildSignedCsr } from '../x509/csr-build.ts';
 import { generateKeyPair } from '../x509/keys.ts';
 import { encodeName } from '../x509/name.ts';
 import { toPem } from '../x509/pem.ts';
@@ -23,7 +23,7 @@ export async function requestIssuingCa(ctx: Context, spec: CaRequestSpec, actor:
     await assertNameFree(deps, spec.name);
     const id = newId();
     const { privateKey, publicKey } = generateKeyPair(spec.keyType);
-    const csrPem = toPem(await buildCsr(encodeName(caName(spec)), new SoftwareSigner(privateKey)), 'CERTIFICATE REQUEST');
+    const csrPem = toPem(await buildSignedCsr(encodeName(caName(spec)), new SoftwareSigner(privateKey)), 'CERTIFICATE REQUEST');
     const spki = publicKey.export({ format: 'der', type: 'spki' });
     const pendingFile = writePending(ctx.config.dataDir, {
       v: 1,

@@ -14,7 +14,7 @@ import { createManufacturerCa } from '../../src/factory/manufacturer-ca.ts';
 import { issueIdevid } from '../../src/factory/idevid.ts';
 import { SoftwareSigner } from '../../src/signer/software.ts';
 import type { DevicesTable } from '../../src/store/schema.ts';
-import { buildCsr } from '../../src/x509/csr-encode.ts';
+import { buildSignedCsr } from '../../src/x509/csr-build.ts';
 import { encodeName } from '../../src/x509/name.ts';
 import { toPem } from '../../src/x509/pem.ts';
 import { openTestFleet, writeChainFiles, type TestFleet } from '../helpers/context.ts';
@@ -79,7 +79,7 @@ export async function provision(fleet: AgentFleet, serial: string): Promise<Prov
   const device = await createDevice(fleet.ctx, { externalSerial: serial, deviceClass: 'sensor', environment: 'production' }, 'test');
   const { token } = await createBootstrapToken(fleet.ctx, device.id, PROFILE, new Date(Date.now() + 3600_000), 'test');
   const key = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const csr = await buildCsr(encodeName([['CN', serial]]), new SoftwareSigner(key.privateKey));
+  const csr = await buildSignedCsr(encodeName([['CN', serial]]), new SoftwareSigner(key.privateKey));
   const idevid = await issueIdevid(fleet.ctx, { ca: MANUFACTURER, serial, csr }, 'test');
   const idevidCert = join(fleet.dir, `${serial}-idevid.pem`);
   const idevidKey = join(fleet.dir, `${serial}-idevid.key`);

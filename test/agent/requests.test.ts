@@ -9,12 +9,13 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { certificatesOf, decodeEstBody } from '../../src/agent/certs-only.ts';
+import { decodeEstBody } from '../../src/agent/est-body.ts';
+import { decodeCertsOnly } from '../../src/x509/pkcs7.ts';
 import { AgentError } from '../../src/agent/errors.ts';
 import { KeyCommandSigner } from '../../src/agent/key-command.ts';
 import { serialSubject } from '../../src/agent/obtain.ts';
 import { SoftwareSigner } from '../../src/signer/software.ts';
-import { buildCsr } from '../../src/x509/csr-encode.ts';
+import { buildSignedCsr } from '../../src/x509/csr-build.ts';
 import { parseCsr } from '../../src/x509/csr.ts';
 import { toPem } from '../../src/x509/pem.ts';
 
@@ -49,7 +50,7 @@ describe('agent CSRs', () => {
   for (const type of ['ec-p256', 'ed25519', 'rsa-2048'] as const) {
     test(`${type}: openssl verifies the signature; the subject is the serial; no attributes`, async () => {
       const key = type === 'ec-p256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : type === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('rsa', { modulusLength: 2048 });
-      const csr = await buildCsr(serialSubject('SN-0042'), new SoftwareSigner(key.privateKey));
+      const csr = await buildSignedCsr(serialSubject('SN-0042'), new SoftwareSigner(key.privateKey));
       const text = opensslReq(csr);
       assert.match(text, /Subject: serialNumber ?= ?SN-0042/);
       // OpenSSL 3.0 prints an empty "Requested Extensions:" heading even when there are none.
@@ -64,7 +65,7 @@ describe('key command', () => {
     const key = keyFile('se-p384.key', 'P-384');
     const signer = await KeyCommandSigner.open(hookScript('se-p384.sh', key));
     assert.equal(signer.scheme.digest, 'sha384');
-    const csr = await buildCsr(serialSubject('SN-SE-1'), signer);
+    const csr = await buildSignedCsr(serialSubject('SN-SE-1'), signer);
     const text = opensslReq(csr);
     assert.match(text, /ecdsa-with-SHA384/);
     assert.match(text, /NIST CURVE: P-384/);
@@ -74,7 +75,7 @@ describe('key command', () => {
     const key = keyFile('args.key');
     const script = hookScript('args.sh', key, `#!/bin/sh\n[ "$1" = "--slot" ] && [ "$2" = "2" ] || { echo "expected --slot 2 first" >&2; exit 1; }\nshift 2\ncase "$1" in public-key) openssl pkey -in '${key}' -pubout ;; sign) openssl dgst -"$2" -sign '${key}' | base64 ;; esac\n`);
     const signer = await KeyCommandSigner.open(`${script} --slot 2`);
-    opensslReq(await buildCsr(serialSubject('SN-SE-2'), signer));
+    opensslReq(await buildSignedCsr(serialSubject('SN-SE-2'), signer));
   });
 
   test('a signature that does not match the public key is refused before anything is sent', async () => {
@@ -82,7 +83,7 @@ describe('key command', () => {
     const other = keyFile('other.key');
     const script = hookScript('liar.sh', shown, `#!/bin/sh\ncase "$1" in public-key) openssl pkey -in '${shown}' -pubout ;; sign) openssl dgst -"$2" -sign '${other}' | base64 ;; esac\n`);
     const signer = await KeyCommandSigner.open(script);
-    await assert.rejects(buildCsr(serialSubject('SN-X'), signer), (error: Error) => error instanceof AgentError && /does not verify/.test(error.message));
+    await assert.rejects(buildSignedCsr(serialSubject('SN-X'), signer), (error: Error) => error instanceof AgentError && /does not verify/.test(error.message));
   });
 
   test("a failing command is an error that carries its exit status and stderr", async () => {
@@ -91,7 +92,7 @@ describe('key command', () => {
   });
 });
 
-describe('certs-only PKCS#7', () => {
+describe('certs-only PKCS#7 from openssl, as the agent reads EST answers', () => {
   test('reads every certificate of what `openssl crl2pkcs7 -nocrl` makes, as DER or base64', () => {
     const certs = ['a', 'b'].map((cn) => {
       const key = keyFile(`${cn}.key`);
@@ -100,13 +101,12 @@ describe('certs-only PKCS#7', () => {
       return { file, der: execFileSync('openssl', ['x509', '-in', file, '-outform', 'DER']) };
     });
     const p7 = execFileSync('openssl', ['crl2pkcs7', '-nocrl', '-certfile', certs[0].file, '-certfile', certs[1].file, '-outform', 'DER']);
-    const read = certificatesOf(decodeEstBody(Buffer.from(p7.toString('base64').replace(/(.{64})/g, '$1\r\n'))));
+    const read = decodeCertsOnly(decodeEstBody(Buffer.from(p7.toString('base64').replace(/(.{64})/g, '$1\r\n'))));
     assert.deepEqual(read, certs.map((c) => c.der));
-    assert.deepEqual(certificatesOf(decodeEstBody(p7)), read);
+    assert.deepEqual(decodeCertsOnly(decodeEstBody(p7)), read);
   });
 
-  test('anything else is an AgentError, not a crash', () => {
-    assert.throws(() => certificatesOf(Buffer.from([0x30, 0x03, 0x02, 0x01, 0x00])), AgentError);
+  test('an answer that is neither base64 nor DER is an AgentError, not a crash', () => {
     assert.throws(() => decodeEstBody(Buffer.from('<html>oops</html>')), AgentError);
   });
 });
