@@ -17,6 +17,7 @@ export interface ServedUrls {
   healthz: string;
   metrics: string;
   caIssuers: string;
+  crls: string;
   ocsp: string;
   /** https://.../.well-known/est, or null when est.enabled is false. */
   est: string | null;
@@ -31,6 +32,7 @@ function servedUrls(url: string, ctx: Context, est: string | null): ServedUrls {
     healthz: `${url}/healthz`,
     metrics: `${url}/metrics`,
     caIssuers: `${url}/ca/`,
+    crls: `${url}/crl/`,
     ocsp: `${url}/ocsp`,
     est,
     adminTokenFile: adminTokenPath(ctx.config.dataDir),
@@ -45,6 +47,7 @@ function humanUrls(u: ServedUrls, publicUrl: string): string {
     `  health:      ${u.healthz}`,
     `  metrics:     ${u.metrics}`,
     `  CA certs:    ${u.caIssuers}<name>.cer`,
+    `  CRLs:        ${u.crls}<name>.crl, ${u.crls}<name>/<partition>.crl`,
     `  OCSP:        ${u.ocsp}`,
     ...(u.est ? [`  EST:         ${u.est}`] : []),
     `  public URL in certificates: ${publicUrl}`,
@@ -139,7 +142,8 @@ export function registerServe(program: Command): void {
     .description(
       'Run fleetpki as a service. On first start the data directory is initialised as by `init`.\n' +
         'Serves the REST API (/api/v1), its OpenAPI document, /healthz, /metrics and the CA\n' +
-        'certificates relying parties fetch (/ca/<name>.cer); with est.enabled (the default), EST\n' +
+        'certificates and CRLs relying parties fetch (/ca/<name>.cer, /crl/<name>.crl); keeps the CRLs\n' +
+        'current and writes them to crl.publishDir (docs/revocation.md); with est.enabled (the default), EST\n' +
         '(RFC 7030) on its own HTTPS listener (docs/est.md). The URLs are printed on stderr;\n' +
         'structured JSON logs go to stdout. SIGTERM or SIGINT drains in-flight requests, then exits 0.\n' +
         'Use --listen 127.0.0.1:0 to pick a free port (the printed URL shows which).',
