@@ -14,8 +14,8 @@ export class Issuer {
   readonly row: CasTable;
   readonly cert: CertificateInfo;
   readonly keyId: Buffer;
-  /** Extensions every certificate this CA signs carries, pre-encoded. */
-  readonly childExtensions: { aki: Buffer; crlDp: Buffer; aia: Buffer };
+  /** Extensions every certificate this CA signs carries, pre-encoded (the CRL DP depends on the partition: crlDpFor). */
+  readonly childExtensions: { aki: Buffer; aia: Buffer };
   readonly publicUrl: string;
   #signer: Signer | null = null;
   readonly #partitionDps = new Map<string, Buffer>();
@@ -29,7 +29,6 @@ export class Issuer {
     const urls = caUrls(publicUrl, row.name);
     this.childExtensions = {
       aki: authorityKeyIdentifier(this.keyId),
-      crlDp: crlDistributionPoint(urls.crl),
       aia: authorityInfoAccess({ ocsp: urls.ocsp, caIssuers: urls.caIssuers }),
     };
   }

@@ -1,4 +1,4 @@
-// `fleetpki cert ...`: issue from a CSR, inspect, search, revoke. Issuance takes the same
+// `fleetpki cert ...`: issue from a CSR, inspect, search, revoke, release from hold. Issuance takes the same
 // path as every protocol (app/certificates.ts issueFromCsr): the CLI is one more front end.
 
 import { Option, type Command } from 'commander';
