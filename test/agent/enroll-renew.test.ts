@@ -5,7 +5,8 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { listCertificatesForDevice } from '../../src/store/repos/certificates.ts';
@@ -92,6 +93,25 @@ describe('fleetpki-agent with a bootstrap token', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.match(certOf(device.stateDir).subject, /serialNumber=SN-AGENT-3/);
     assert.match(opensslVerify(device.stateDir), /OK/);
+  });
+
+  test('a key held behind --key-command: enrolment signs through the command, renewal is authenticated by the IDevID', async () => {
+    const device = await provision(fleet, 'SN-AGENT-5');
+    const keyFile = join(fleet.dir, 'se-key.pem');
+    writeFileSync(keyFile, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+    const hook = join(fleet.dir, 'se-hook.sh');
+    writeFileSync(hook, `#!/bin/sh\nset -e\ncase "$1" in\n  public-key) openssl pkey -in '${keyFile}' -pubout ;;\n  sign) openssl dgst -"$2" -sign '${keyFile}' | base64 ;;\nesac\n`, { mode: 0o700 });
+    const common = ['--state-dir', device.stateDir];
+    const enrolled = await agent(['enroll', ...common, '--server', fleet.server, '--ca', fleet.rootFile, '--label', PROFILE, '--token', device.token, '--idevid-cert', device.idevidCert, '--idevid-key', device.idevidKey, '--key-command', hook]);
+    assert.equal(enrolled.code, 0, enrolled.stderr);
+    assert.ok(!readdirSync(device.stateDir).includes('key.pem'), 'the agent never holds the key');
+    const spki = createPublicKey(readFileSync(keyFile)).export({ format: 'der', type: 'spki' });
+    assert.ok(certOf(device.stateDir).spkiDer.equals(spki), 'the certificate is for the key behind the command');
+    const first = certOf(device.stateDir).serialHex;
+    const renewed = await agent(['renew', ...common]);
+    assert.equal(renewed.code, 0, renewed.stderr);
+    assert.notEqual(certOf(device.stateDir).serialHex, first);
+    assert.ok(certOf(device.stateDir).spkiDer.equals(spki), 'the same key, certified again');
   });
 
   test('a server whose certificate does not chain to the pinned CA is not trusted', async () => {
