@@ -28,23 +28,27 @@ export async function getDevice(ctx: Context, id: string): Promise<DevicesTable>
   return row;
 }
 
+/** The row a new device starts with; exported for writes that register a device inside a larger transaction (discovery adoption). */
+export function newDeviceRow(input: DeviceInput, now: string = new Date().toISOString()): DevicesTable {
+  return {
+    id: newId(),
+    external_serial: input.externalSerial,
+    model: input.model ?? null,
+    device_class: input.deviceClass,
+    environment: input.environment,
+    site: input.site ?? null,
+    owner: input.owner ?? null,
+    criticality: input.criticality ?? 'medium',
+    status: 'registered',
+    metadata: JSON.stringify(input.metadata ?? {}),
+    created_at: now,
+    updated_at: now,
+  };
+}
+
 export async function createDevice(ctx: Context, input: DeviceInput, actor: string): Promise<DevicesTable> {
   return audited(ctx, actor, 'device.create', `device-serial:${input.externalSerial}`, async () => {
-    const now = new Date().toISOString();
-    const row: DevicesTable = {
-      id: newId(),
-      external_serial: input.externalSerial,
-      model: input.model ?? null,
-      device_class: input.deviceClass,
-      environment: input.environment,
-      site: input.site ?? null,
-      owner: input.owner ?? null,
-      criticality: input.criticality ?? 'medium',
-      status: 'registered',
-      metadata: JSON.stringify(input.metadata ?? {}),
-      created_at: now,
-      updated_at: now,
-    };
+    const row = newDeviceRow(input);
     await ctx.ledger.submit(async (trx) => {
       if (await getDeviceBySerial(trx, row.external_serial)) throw new Conflict(`a device with serial ${row.external_serial} is already registered`);
       await insertDevice(trx, row);

@@ -174,6 +174,111 @@ export interface FirmwareSignaturesTable {
   created_at: string;
 }
 
+/** Discovery (src/discovery): a scan of TLS endpoints or an import of certificate files. */
+export type DiscoveryRunKind = 'scan' | 'import';
+export type DiscoveryRunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
+export type DiscoveryTargetOutcome = 'ok' | 'partial' | 'error';
+export type DiscoverySource = 'endpoint' | 'file' | 'upload';
+/** leaf: the certificate an endpoint or file presents as its own; chain: a CA certificate sent with it. */
+export type SightingRole = 'leaf' | 'chain';
+/** How a discovered certificate relates to the trust fleetpki knows (its CAs, manufacturer anchors). */
+export type DiscoveredTrust = 'fleetpki' | 'fleetpki-claimed' | 'manufacturer' | 'self-signed' | 'unknown';
+export type FindingStatus = 'open' | 'resolved' | 'dismissed';
+export type FindingSeverity = 'critical' | 'high' | 'medium' | 'low';
+
+export interface DiscoveryRunsTable {
+  id: string;
+  kind: DiscoveryRunKind;
+  status: DiscoveryRunStatus;
+  actor: string;
+  /** JSON of the run's options (expiry threshold, concurrency, timeout). */
+  options: string;
+  targets_total: number;
+  targets_done: number;
+  targets_failed: number;
+  certificates_seen: number;
+  findings_opened: number;
+  error: string | null;
+  started_at: string;
+  finished_at: string | null;
+}
+
+/** What happened at one target of a run: an endpoint (host:port) or a file. */
+export interface DiscoveryRunTargetsTable {
+  id: string;
+  run_id: string;
+  target: string;
+  outcome: DiscoveryTargetOutcome;
+  error: string | null;
+  certificates: number;
+  /** JSON: TLS protocol and cipher of an endpoint, or the blocks a file held. */
+  details: string;
+  finished_at: string;
+}
+
+/** A certificate seen somewhere, once per fingerprint; adoption links it to a device. */
+export interface DiscoveredCertificatesTable {
+  id: string;
+  fingerprint_sha256: string;
+  spki_sha256: string;
+  subject: string;
+  issuer: string;
+  serial_hex: string;
+  /** JSON array of "dns:x", "ip:x", "uri:x", "email:x". */
+  sans: string;
+  /** e.g. ec-p256, rsa-1024, ec-secp256k1, ed448, dsa-1024. */
+  key_type: string;
+  /** e.g. ecdsa-with-SHA256, sha1WithRSAEncryption, or the OID when unnamed. */
+  signature_algorithm: string;
+  not_before: string;
+  not_after: string;
+  ca_flag: 'ca' | 'end-entity';
+  trust: DiscoveredTrust;
+  /** Set when this is a certificate fleetpki issued (same fingerprint in `certificates`). */
+  inventory_certificate_id: string | null;
+  adopted_device_id: string | null;
+  adopted_at: string | null;
+  owner: string | null;
+  replacement_requested_at: string | null;
+  der: Buffer;
+  first_seen_at: string;
+  last_seen_at: string;
+}
+
+/** Where a discovered certificate was seen: an endpoint (host:port) or a file path. */
+export interface DiscoverySightingsTable {
+  id: string;
+  certificate_id: string;
+  source: DiscoverySource;
+  location: string;
+  role: SightingRole;
+  last_run_id: string;
+  first_seen_at: string;
+  last_seen_at: string;
+}
+
+/** One fact worth acting on about one discovered certificate (unique per certificate and kind). */
+export interface DiscoveryFindingsTable {
+  id: string;
+  certificate_id: string;
+  /** See FINDING_KINDS in src/discovery/kinds.ts. */
+  kind: string;
+  severity: FindingSeverity;
+  status: FindingStatus;
+  summary: string;
+  /** JSON object: what the finding rests on (other locations, inventory certificate ids...). */
+  evidence: string;
+  last_run_id: string;
+  first_seen_at: string;
+  last_seen_at: string;
+  /** adopt, assign-owner, replace or dismiss once resolved. */
+  resolution: string | null;
+  /** JSON object of the resolution's parameters (device id, owner, reason). */
+  resolution_details: string | null;
+  resolved_by: string | null;
+  resolved_at: string | null;
+}
+
 export interface Database {
   cas: CasTable;
   profiles: ProfilesTable;
@@ -187,4 +292,9 @@ export interface Database {
   bootstrap_tokens: BootstrapTokensTable;
   manufacturers: ManufacturersTable;
   firmware_signatures: FirmwareSignaturesTable;
+  discovery_runs: DiscoveryRunsTable;
+  discovery_run_targets: DiscoveryRunTargetsTable;
+  discovered_certificates: DiscoveredCertificatesTable;
+  discovery_sightings: DiscoverySightingsTable;
+  discovery_findings: DiscoveryFindingsTable;
 }
