@@ -18,6 +18,7 @@ import { caRoutes } from './routes/cas.ts';
 import { crlRoutes } from './routes/crls.ts';
 import { certificateRoutes } from './routes/certificates.ts';
 import { deviceRoutes } from './routes/devices.ts';
+import { discoveryRoutes } from './routes/discovery.ts';
 import { healthRoutes } from './routes/health.ts';
 import { manufacturerRoutes } from './routes/manufacturers.ts';
 import { ocspRoutes, type OcspResponder } from '../ocsp/routes.ts';
@@ -37,7 +38,7 @@ function requestId(request: IncomingMessage): string {
 async function adminRoutes(scope: Api, deps: ApiDeps, root: FastifyInstance): Promise<void> {
   requireAuth(scope, deps.ctx);
   openApiRoute(scope, root);
-  for (const routes of [deviceRoutes, bootstrapTokenRoutes, certificateRoutes, caRoutes, profileRoutes, manufacturerRoutes, auditRoutes, tokenRoutes]) routes(scope, deps);
+  for (const routes of [deviceRoutes, bootstrapTokenRoutes, certificateRoutes, caRoutes, profileRoutes, manufacturerRoutes, auditRoutes, tokenRoutes, discoveryRoutes]) routes(scope, deps);
 }
 
 export interface ApiOptions {

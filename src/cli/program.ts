@@ -9,6 +9,7 @@ import { registerCert } from './commands/cert.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerCrl } from './commands/crl.ts';
 import { registerDevice } from './commands/device.ts';
+import { registerDiscover } from './commands/discover.ts';
 import { registerFirmware } from './commands/firmware.ts';
 import { registerInit } from './commands/init.ts';
 import { registerManufacturer } from './commands/manufacturer.ts';
@@ -69,5 +70,6 @@ export function buildProgram(): Command {
   registerToken(program);
   registerAudit(program);
   registerBatch(program);
+  registerDiscover(program);
   return program;
 }

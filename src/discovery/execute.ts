@@ -10,6 +10,8 @@ import { mergeSeen, recordTarget, type SeenCertificate, type TargetOutcome } fro
 import { finishRun } from './runs.ts';
 
 export interface RunHooks {
+  /** Called once the run is recorded, before its first target (targets_total is known then). */
+  onStart?: (run: DiscoveryRunRow) => void;
   /** Called after each target is recorded (progress bars). */
   onTarget?: (outcome: TargetOutcome) => void;
   /** Stops taking new targets; what was seen so far is still judged. */
@@ -24,6 +26,7 @@ export async function executeRun(ctx: Context, run: DiscoveryRunRow, options: Ru
     hooks.onTarget?.(outcome);
   };
   try {
+    hooks.onStart?.(run);
     await work(record);
     const counts = await analyseRun(ctx, [...seen.values()], { runId: run.id, now: new Date(), expiringWithinDays: options.expiringWithinDays });
     return await finishRun(ctx, run, hooks.signal?.aborted ? 'interrupted' : 'completed', counts);

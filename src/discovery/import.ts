@@ -42,13 +42,12 @@ function readSource(source: FileSource): TargetOutcome {
   }
 }
 
-export async function importFiles(ctx: Context, paths: string[], given: Partial<RunOptions>, actor: string, hooks: RunHooks & { onListed?: (total: number) => void } = {}): Promise<DiscoveryRunRow> {
+export async function importFiles(ctx: Context, paths: string[], given: Partial<RunOptions>, actor: string, hooks: RunHooks = {}): Promise<DiscoveryRunRow> {
   const options = await audited(ctx, actor, 'discovery.import.start', null, async () => {
     if (paths.length === 0) throw new BadRequest('no files or folders to import');
     return runOptions(given);
   });
   const sources = listSources(paths);
-  hooks.onListed?.(sources.length);
   const run = await startRun(ctx, 'import', actor, options, sources.length, { paths });
   return executeRun(ctx, run, options, hooks, async (record) => {
     for (const source of sources) {

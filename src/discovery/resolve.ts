@@ -14,19 +14,41 @@ import type { Database } from '../store/schema.ts';
 import { adoptCertificate, checkAdoptable } from './adopt.ts';
 import type { Resolution } from './kinds.ts';
 
-export type ResolveInput =
-  | { action: 'adopt'; deviceId?: string; device?: DeviceInput; note?: string }
-  | { action: 'assign-owner'; owner: string; note?: string }
-  | { action: 'replace'; note?: string }
-  | { action: 'dismiss'; reason: string };
+/** One shape for every action, as the API and CLI take it; checkInput says what each action needs. */
+export interface ResolveInput {
+  action: Resolution;
+  /** adopt: an existing device... */
+  deviceId?: string;
+  /** ...or one to register. */
+  device?: DeviceInput;
+  /** assign-owner. */
+  owner?: string;
+  /** dismiss (required). */
+  reason?: string;
+  /** adopt, assign-owner, replace: free text kept with the resolution. */
+  note?: string;
+}
+
+const FIELDS: Record<Resolution, { required: (keyof ResolveInput)[]; optional: (keyof ResolveInput)[] }> = {
+  adopt: { required: [], optional: ['deviceId', 'device', 'note'] },
+  'assign-owner': { required: ['owner'], optional: ['note'] },
+  replace: { required: [], optional: ['note'] },
+  dismiss: { required: ['reason'], optional: [] },
+};
 
 function checkInput(input: ResolveInput): void {
-  const text = (value: string | undefined, what: string, required: boolean) => {
-    if (value === undefined ? required : value.trim() === '' || value.length > 1000) throw new BadRequest(`${what} must be 1 to 1000 characters`);
-  };
-  if (input.action === 'dismiss') text(input.reason, 'a dismissal needs a reason; the reason', true);
-  if (input.action === 'assign-owner') text(input.owner, 'owner', true);
-  if (input.action !== 'dismiss') text(input.note, 'note', false);
+  const fields = FIELDS[input.action];
+  if (!fields) throw new BadRequest(`unknown action ${input.action}; use one of ${Object.keys(FIELDS).join(', ')}`);
+  for (const key of Object.keys(input) as (keyof ResolveInput)[]) {
+    if (key !== 'action' && input[key] !== undefined && !fields.required.includes(key) && !fields.optional.includes(key)) throw new BadRequest(`${key} does not apply to ${input.action}`);
+  }
+  for (const key of fields.required) {
+    const value = input[key];
+    if (typeof value !== 'string' || value.trim() === '') throw new BadRequest(input.action === 'dismiss' ? 'a dismissal needs a reason' : `${input.action} needs ${key}`);
+  }
+  for (const key of ['owner', 'reason', 'note'] as const) {
+    if ((input[key]?.length ?? 0) > 1000) throw new BadRequest(`${key} is longer than 1000 characters`);
+  }
   if (input.action === 'adopt' && Boolean(input.deviceId) === Boolean(input.device)) {
     throw new BadRequest('adopt needs either deviceId (an existing device) or device (one to register), not both');
   }
@@ -34,8 +56,8 @@ function checkInput(input: ResolveInput): void {
 
 /** The resolution's own parameters, as stored on the finding and in the audit event. */
 function detailsOf(input: ResolveInput): Record<string, unknown> {
-  const { action: _action, ...rest } = input;
-  return rest;
+  const { action: _action, device, ...rest } = input;
+  return device ? { ...rest, deviceSerial: device.externalSerial } : rest;
 }
 
 export interface Resolved {
@@ -68,7 +90,7 @@ async function applyResolution(trx: Kysely<Database>, audit: AuditEvent[], findi
   let details = detailsOf(input);
   if (input.action === 'adopt') {
     const deviceId = await adoptCertificate(trx, audit, cert, input, actor, now);
-    details = { ...details, device: undefined, deviceId };
+    details = { ...details, deviceId };
     // Once adopted the certificate is in the inventory: its "not in inventory" finding is answered too.
     for (const other of await findingsOf(trx, [cert.id])) {
       if (other.id !== finding.id && other.kind === 'not-in-inventory' && other.status === 'open') {
@@ -77,7 +99,7 @@ async function applyResolution(trx: Kysely<Database>, audit: AuditEvent[], findi
       }
     }
   }
-  if (input.action === 'assign-owner') await updateDiscovered(trx, cert.id, { owner: input.owner.trim() });
+  if (input.action === 'assign-owner') await updateDiscovered(trx, cert.id, { owner: input.owner!.trim() });
   if (input.action === 'replace') await updateDiscovered(trx, cert.id, { replacement_requested_at: now });
   await closeFinding(trx, finding, input.action, details, actor, now);
   audit.unshift(event(actor, finding, cert, input.action, details));

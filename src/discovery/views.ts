@@ -8,6 +8,7 @@ import type { DiscoveryRunRow, RunTargetRow } from '../store/repos/discovery-run
 import type { Database } from '../store/schema.ts';
 import { toPem } from '../x509/pem.ts';
 import { chunks } from './chunks.ts';
+import type { FindingKind } from './kinds.ts';
 
 export function runView(row: DiscoveryRunRow, targets?: RunTargetRow[]) {
   return {
@@ -75,7 +76,7 @@ export type DiscoveredView = ReturnType<typeof discoveredView>;
 export function findingView(row: FindingRow, certificate: DiscoveredView) {
   return {
     id: row.id,
-    kind: row.kind,
+    kind: row.kind as FindingKind,
     severity: row.severity,
     status: row.status,
     summary: row.summary,

@@ -27,6 +27,8 @@ export interface FindingFilter {
   status?: FindingStatus;
   severity?: FindingSeverity;
   certificateId?: string;
+  /** Findings the given run raised or saw again. */
+  runId?: string;
 }
 
 export async function searchFindings(db: Kysely<Database>, filter: FindingFilter, page: Page): Promise<PageResult<FindingRow>> {
@@ -36,6 +38,7 @@ export async function searchFindings(db: Kysely<Database>, filter: FindingFilter
   if (filter.status) query = query.where('status', '=', filter.status);
   if (filter.severity) query = query.where('severity', '=', filter.severity);
   if (filter.certificateId) query = query.where('certificate_id', '=', filter.certificateId);
+  if (filter.runId) query = query.where('last_run_id', '=', filter.runId);
   if (page.after !== undefined) query = query.where('id', '>', page.after);
   return toPage(await query.orderBy('id').limit(limit + 1).execute(), limit);
 }
