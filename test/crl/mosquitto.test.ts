@@ -17,7 +17,8 @@ import { openTestFleet, type TestFleet } from '../helpers/context.ts';
 import { issueDevice, type Issued } from './harness.ts';
 
 const MOSQUITTO = '/usr/sbin/mosquitto';
-const missing = ['mosquitto_pub', 'kill'].filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0);
+// kill must be a program (the reload command runs without a shell), not only a shell builtin.
+const missing = ['mosquitto_pub', 'kill'].filter((tool) => spawnSync(tool, ['--help']).error !== undefined);
 const skip = !existsSync(MOSQUITTO) || missing.length > 0 ? `mosquitto is not installed (${[MOSQUITTO, ...missing].join(', ')}): apt-get install mosquitto mosquitto-clients` : false;
 if (skip) console.log(`# skipping the Mosquitto test: ${skip}`);
 
