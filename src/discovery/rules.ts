@@ -29,9 +29,12 @@ export interface CertificateFacts {
 const DAY_MS = 86_400_000;
 const date = (d: Date) => d.toISOString();
 
-function expiry({ cert, now, expiringWithinDays }: CertificateFacts): FindingDraft[] {
+function expiry({ cert, now, expiringWithinDays, inventory }: CertificateFacts): FindingDraft[] {
   const left = cert.notAfter.getTime() - now.getTime();
   if (left < 0) return [{ kind: 'expired', summary: `expired ${date(cert.notAfter)}`, evidence: { notAfter: date(cert.notAfter) } }];
+  // fleetpki renews what it issued on its own schedule (renew_after, lifecycle alerts); a
+  // 30-day sensor certificate is always "within 30 days" and that is no news. Expired still is.
+  if (inventory.kind === 'issued') return [];
   if (left <= expiringWithinDays * DAY_MS) {
     const days = Math.floor(left / DAY_MS);
     return [{ kind: 'expiring', summary: `expires ${date(cert.notAfter)}, in ${days} day(s)`, evidence: { notAfter: date(cert.notAfter), daysLeft: days, thresholdDays: expiringWithinDays } }];
