@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseCertificate } from '../x509/certificate.ts';
 import { isKeyType } from '../x509/keys.ts';
-import { nameToAttributes } from '../x509/name.ts';
+import { nameAttribute } from '../x509/name.ts';
 import { DEFAULT_BACKOFF, runDaemon } from './daemon.ts';
 import { AgentError } from './errors.ts';
 import { runHookCommand } from './hook.ts';
@@ -110,8 +110,7 @@ function need(values: Values, name: keyof Values): string {
 function serialOf(values: Values): string {
   if (values.serial) return values.serial;
   if (!values['idevid-cert']) throw new UsageError('enroll needs --serial (or an --idevid-cert whose subject has a serialNumber)');
-  const subject = nameToAttributes(parseCertificate(readFileSync(values['idevid-cert'])).subjectDer);
-  const serial = subject.find(([attribute]) => attribute === 'serialNumber')?.[1];
+  const serial = nameAttribute(parseCertificate(readFileSync(values['idevid-cert'])).subjectDer, 'serialNumber');
   if (!serial) throw new UsageError('the IDevID subject has no serialNumber: give --serial');
   return serial;
 }

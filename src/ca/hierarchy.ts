@@ -84,25 +84,31 @@ export function seal(deps: HierarchyDeps, privateKey: KeyObject, id: string): Bu
   return sealPrivateKey(privateKey, deps.passphrase(), id, deps.scryptLog2N);
 }
 
-export async function createRootCa(deps: HierarchyDeps, spec: CaSpec, actor: string, now = new Date()): Promise<CasTable> {
-  await assertNameFree(deps, spec.name);
-  const id = newId();
-  const { privateKey, publicKey } = generateKeyPair(spec.keyType);
-  const signer = new SoftwareSigner(privateKey);
-  const spki = publicKey.export({ format: 'der', type: 'spki' });
+/**
+ * A self-signed CA certificate for `signer`'s key, named `spec`. `pathLength` limits the CAs
+ * below it (0: it signs end entities only); undefined leaves the depth open.
+ */
+export async function signSelfSignedCa(signer: Signer, spec: Pick<CaSpec, 'commonName' | 'organization'>, validity: { notBefore: Date; notAfter: Date }, pathLength?: number): Promise<Buffer> {
+  const spki = signer.publicKey.export({ format: 'der', type: 'spki' });
   const name = encodeName(caName(spec));
   const keyId = keyIdentifier(spki);
-  const notBefore = new Date(Math.floor(now.getTime() / 1000) * 1000 - 60_000);
   const tbs = buildTbs(signer, {
     serial: newSerial().der,
     issuer: name,
-    notBefore,
-    notAfter: new Date(notBefore.getTime() + spec.validityDays * DAY_MS),
+    ...validity,
     subject: name,
     spki,
-    extensions: [basicConstraints(true), keyUsage(['keyCertSign', 'cRLSign']), subjectKeyIdentifier(keyId), authorityKeyIdentifier(keyId)],
+    extensions: [basicConstraints(true, pathLength), keyUsage(['keyCertSign', 'cRLSign']), subjectKeyIdentifier(keyId), authorityKeyIdentifier(keyId)],
   });
-  const der = await signTbs(signer, tbs);
+  return signTbs(signer, tbs);
+}
+
+export async function createRootCa(deps: HierarchyDeps, spec: CaSpec, actor: string, now = new Date()): Promise<CasTable> {
+  await assertNameFree(deps, spec.name);
+  const id = newId();
+  const { privateKey } = generateKeyPair(spec.keyType);
+  const notBefore = new Date(Math.floor(now.getTime() / 1000) * 1000 - 60_000);
+  const der = await signSelfSignedCa(new SoftwareSigner(privateKey), spec, { notBefore, notAfter: new Date(notBefore.getTime() + spec.validityDays * DAY_MS) });
   return record(deps, caRow(id, spec, 'root', null, der, seal(deps, privateKey, id)), actor, {});
 }
 

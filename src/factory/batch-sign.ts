@@ -12,7 +12,7 @@ import type { Context } from '../app/context.ts';
 import { BadRequest, Conflict, FleetPkiError, NotFound } from '../errors.ts';
 import { getDeviceBySerial } from '../store/repos/devices.ts';
 import { parseCsr } from '../x509/csr.ts';
-import { nameToAttributes } from '../x509/name.ts';
+import { nameAttribute } from '../x509/name.ts';
 import { pemBlocks, toPem } from '../x509/pem.ts';
 import type { CsrInput } from './csr-inputs.ts';
 import type { Manifest } from './csr-manifest.ts';
@@ -60,8 +60,7 @@ export function fileNameFor(serial: string): string {
 async function serialFor(input: CsrInput, manifest: Manifest | null): Promise<string> {
   const listed = manifest?.get(input.name)?.serial;
   if (listed) return listed;
-  const subject = nameToAttributes((await parseCsr(input.bytes)).subjectDer);
-  const serial = subject.find(([attribute]) => attribute === 'serialNumber')?.[1];
+  const serial = nameAttribute((await parseCsr(input.bytes)).subjectDer, 'serialNumber');
   if (!serial) throw new BadRequest(`${input.name} is in no manifest entry and its subject has no serialNumber: cannot tell which device it is for`);
   return serial;
 }

@@ -19,7 +19,7 @@ import type { CertificatesTable } from '../store/schema.ts';
 import { sha256Hex } from '../x509/certificate.ts';
 import { parseCsr, type ParsedCsr } from '../x509/csr.ts';
 import { authorityKeyIdentifier, basicConstraints, extKeyUsage, keyIdentifier, keyUsage, subjectKeyIdentifier } from '../x509/extensions.ts';
-import { attributesToString, encodeName, nameToAttributes, type NameAttributes } from '../x509/name.ts';
+import { attributesToString, encodeName, nameAttribute, type NameAttributes } from '../x509/name.ts';
 import { NO_WELL_DEFINED_EXPIRY } from './manufacturer-ca.ts';
 
 export interface IdevidInput {
@@ -45,8 +45,8 @@ function checkKey(csr: ParsedCsr): void {
 }
 
 function subjectFor(issuer: Issuer, serial: string): NameAttributes {
-  const maker = nameToAttributes(issuer.cert.subjectDer).find(([attribute]) => attribute === 'O');
-  return [...(maker ? [maker] : []), ['CN', serial], ['serialNumber', serial]];
+  const maker = nameAttribute(issuer.cert.subjectDer, 'O');
+  return [...(maker ? [['O', maker] as [string, string]] : []), ['CN', serial], ['serialNumber', serial]];
 }
 
 const USAGE = { keyUsage: ['digitalSignature'] as const, extKeyUsage: ['clientAuth'] };

@@ -8,9 +8,7 @@
 import type { Context } from '../app/context.ts';
 import { hierarchyDeps } from '../app/init.ts';
 import { audited } from '../app/refusal.ts';
-import { assertNameFree, caName, caRow, seal } from '../ca/hierarchy.ts';
-import { newSerial } from '../ca/serial.ts';
-import { buildTbs, signTbs } from '../ca/sign.ts';
+import { assertNameFree, caRow, seal, signSelfSignedCa } from '../ca/hierarchy.ts';
 import type { CaSpec } from '../config/schema.ts';
 import { Conflict } from '../errors.ts';
 import { newId } from '../ids.ts';
@@ -18,9 +16,7 @@ import { SoftwareSigner } from '../signer/software.ts';
 import { insertCa } from '../store/repos/cas.ts';
 import { getManufacturerByName, insertManufacturer } from '../store/repos/manufacturers.ts';
 import type { CasTable, ManufacturersTable } from '../store/schema.ts';
-import { authorityKeyIdentifier, basicConstraints, keyIdentifier, keyUsage, subjectKeyIdentifier } from '../x509/extensions.ts';
 import { generateKeyPair } from '../x509/keys.ts';
-import { encodeName } from '../x509/name.ts';
 
 /**
  * IEEE 802.1AR 8.5 and RFC 5280 4.1.2.5: an identity with no well-defined expiry carries
@@ -30,30 +26,15 @@ export const NO_WELL_DEFINED_EXPIRY = new Date(Date.UTC(9999, 11, 31, 23, 59, 59
 
 export type ManufacturerCaSpec = Omit<CaSpec, 'validityDays'>;
 
-async function selfSigned(spec: ManufacturerCaSpec, signer: SoftwareSigner, now: Date): Promise<Buffer> {
-  const spki = signer.publicKey.export({ format: 'der', type: 'spki' });
-  const name = encodeName(caName(spec));
-  const keyId = keyIdentifier(spki);
-  const tbs = buildTbs(signer, {
-    serial: newSerial().der,
-    issuer: name,
-    notBefore: new Date(Math.floor(now.getTime() / 1000) * 1000 - 60_000),
-    notAfter: NO_WELL_DEFINED_EXPIRY,
-    subject: name,
-    spki,
-    // Path length 0: it signs device identities, never another CA.
-    extensions: [basicConstraints(true, 0), keyUsage(['keyCertSign', 'cRLSign']), subjectKeyIdentifier(keyId), authorityKeyIdentifier(keyId)],
-  });
-  return signTbs(signer, tbs);
-}
-
 export async function createManufacturerCa(ctx: Context, spec: ManufacturerCaSpec, actor: string, now = new Date()): Promise<{ ca: CasTable; manufacturer: ManufacturersTable }> {
   return audited(ctx, actor, 'manufacturer.create-ca', `manufacturer:${spec.name}`, async () => {
     const deps = hierarchyDeps(ctx);
     await assertNameFree(deps, spec.name);
     if (await getManufacturerByName(ctx.db, spec.name)) throw new Conflict(`a manufacturer named ${spec.name} is already registered`);
     const { privateKey } = generateKeyPair(spec.keyType);
-    const der = await selfSigned(spec, new SoftwareSigner(privateKey), now);
+    const notBefore = new Date(Math.floor(now.getTime() / 1000) * 1000 - 60_000);
+    // Path length 0: it signs device identities, never another CA.
+    const der = await signSelfSignedCa(new SoftwareSigner(privateKey), spec, { notBefore, notAfter: NO_WELL_DEFINED_EXPIRY }, 0);
     const id = newId();
     const ca = caRow(id, spec, 'root', null, der, seal(deps, privateKey, id));
     const manufacturer: ManufacturersTable = { id: newId(), name: spec.name, subject: ca.subject, ski_hex: ca.ski_hex, certificate_der: der, created_at: ca.created_at };

@@ -52,3 +52,8 @@ export function progressBar(label: string, total: number, target: ProgressTarget
     },
   };
 }
+
+/** On stderr when it is a terminal, or when asked for (--progress); otherwise nothing. */
+export function stderrProgress(label: string, total: number, forced: boolean | undefined): Progress {
+  return forced || process.stderr.isTTY ? progressBar(label, total, process.stderr) : noProgress;
+}

@@ -76,3 +76,8 @@ export function nameToAttributes(der: Uint8Array): NameAttributes {
   const name = AsnConvert.parse(der, Name);
   return name.flatMap((rdn) => rdn.map((atv): [string, string] => [SHORT_NAMES[atv.type] ?? atv.type, atv.value.toString()]));
 }
+
+/** The value of the first `attribute` of a DER name, e.g. the serialNumber in an IDevID's subject. */
+export function nameAttribute(der: Uint8Array, attribute: string): string | undefined {
+  return nameToAttributes(der).find(([name]) => name === attribute)?.[1];
+}

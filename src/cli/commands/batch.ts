@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { signBatch, type BatchReport } from '../../factory/batch-sign.ts';
 import { readCsrInputs } from '../../factory/csr-inputs.ts';
 import { readManifest } from '../../factory/csr-manifest.ts';
-import { noProgress, progressBar } from '../../factory/progress.ts';
+import { stderrProgress } from '../../factory/progress.ts';
 import { CommandFailed } from '../errors.ts';
 import { readInput } from '../files.ts';
 import { withSession } from '../session.ts';
@@ -47,8 +47,7 @@ export function registerBatch(program: Command): void {
       withSession(c, async ({ ctx, out, actor }) => {
         const inputs = readCsrInputs(o.csr);
         const manifest = o.manifest ? readManifest(o.manifest, readInput(o.manifest).toString('utf8')) : null;
-        const progress = o.progress || process.stderr.isTTY ? progressBar('signing', inputs.length, process.stderr) : noProgress;
-        const report = await signBatch(ctx, inputs, { profile: o.profile, manifest, outDir: o.out, progress }, actor);
+        const report = await signBatch(ctx, inputs, { profile: o.profile, manifest, outDir: o.out, progress: stderrProgress('signing', inputs.length, o.progress) }, actor);
         out.result(report, () => humanReport(report));
         if (report.failed.length > 0) throw new CommandFailed();
       }),

@@ -5,7 +5,7 @@
 import { Option, type Command } from 'commander';
 import { importDevices, type ImportReport } from '../../factory/device-import.ts';
 import { formatOf, readDeviceRows } from '../../factory/device-rows.ts';
-import { noProgress, progressBar } from '../../factory/progress.ts';
+import { stderrProgress } from '../../factory/progress.ts';
 import { CommandFailed } from '../errors.ts';
 import { readInput } from '../files.ts';
 import { withSession } from '../session.ts';
@@ -46,8 +46,7 @@ export function registerDeviceImport(group: Command): void {
     .action((file: string, o: ImportOptions, c: Command) =>
       withSession(c, async ({ ctx, out, actor }) => {
         const rows = readDeviceRows(readInput(file).toString('utf8'), formatOf(file, o.format));
-        const show = o.progress || process.stderr.isTTY;
-        const progress = show ? progressBar('importing', rows.length, process.stderr) : noProgress;
+        const progress = stderrProgress('importing', rows.length, o.progress);
         const report = await importDevices(ctx, rows, { defaults: { deviceClass: o.class, environment: o.environment }, source: file, dryRun: o.dryRun, progress }, actor);
         out.result(report, () => humanReport(report));
         if (report.failed > 0) throw new CommandFailed();
