@@ -36,6 +36,7 @@ function parsePort(port: string | null, text: string): number {
 export function parseTarget(input: string): Target {
   const text = input.trim();
   if (text === '') throw new BadRequest('empty target: write host:port or a name');
+  if (text.includes('://')) throw new BadRequest(`target "${text}" is a URL; write host:port (e.g. broker.example:8883)`);
   const { host, port: portText } = splitHostPort(text);
   const port = parsePort(portText, text);
   const family = isIP(host);
