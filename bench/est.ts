@@ -71,6 +71,15 @@ function post(agent: Agent, url: string, body: string, authorization?: string): 
   });
 }
 
+function report(raw: { sync: Rate; pool: Rate }, enrol: Rate, reenrol: Rate): void {
+  const limit = Math.max(raw.sync.perSecond, raw.pool.perSecond);
+  console.log(`fleetpki EST benchmark (ECDSA P-256, SQLite, TLS 1.3 keep-alive, concurrency ${CONCURRENCY}, ${MAX_SECONDS} s per phase)`);
+  console.log(`  raw crypto.sign, one thread          ${format(raw.sync)}`);
+  console.log(`  raw crypto.sign, thread pool         ${format(raw.pool)}`);
+  console.log(`  EST simpleenroll (bootstrap token)   ${format(enrol)}   ratio to raw ${(enrol.perSecond / limit).toFixed(3)}`);
+  console.log(`  EST simplereenroll (client cert)     ${format(reenrol)}   ratio to raw ${(reenrol.perSecond / limit).toFixed(3)}`);
+}
+
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'fleetpki-bench-est-'));
   const config = loadConfig({ dataDir: dir, listen: '127.0.0.1:0', estListen: '127.0.0.1:0', logLevel: 'silent' }, { ...process.env, FLEETPKI_SCRYPT_LOG2N: '14' });
@@ -93,15 +102,13 @@ async function main() {
   };
   await measure(enrollOnce, { concurrency: CONCURRENCY, maxOps: WARMUP, maxSeconds: 3 }); // JIT, caches, TLS sessions
 
-  const raw = await rawSignRates();
+  // BENCH_ONLY=enroll measures simpleenroll alone (for --cpu-prof).
+  const only = process.env.BENCH_ONLY === 'enroll';
+  const raw = only ? null : await rawSignRates();
   const enrolRate = await measure(enrollOnce, { concurrency: CONCURRENCY, maxOps: secrets.length - next, maxSeconds: MAX_SECONDS });
-  const reenrolRate = await reenrollPhase(ctx, server.url, root.certificate_der);
-  const limit = Math.max(raw.sync.perSecond, raw.pool.perSecond);
-  console.log(`fleetpki EST benchmark (ECDSA P-256, SQLite, TLS 1.3 keep-alive, concurrency ${CONCURRENCY}, ${MAX_SECONDS} s per phase)`);
-  console.log(`  raw crypto.sign, one thread          ${format(raw.sync)}`);
-  console.log(`  raw crypto.sign, thread pool         ${format(raw.pool)}`);
-  console.log(`  EST simpleenroll (bootstrap token)   ${format(enrolRate)}   ratio to raw ${(enrolRate.perSecond / limit).toFixed(3)}`);
-  console.log(`  EST simplereenroll (client cert)     ${format(reenrolRate)}   ratio to raw ${(reenrolRate.perSecond / limit).toFixed(3)}`);
+  const reenrolRate = only ? null : await reenrollPhase(ctx, server.url, root.certificate_der);
+  if (raw && reenrolRate) report(raw, enrolRate, reenrolRate);
+  else console.log(`EST simpleenroll ${format(enrolRate)}`);
   console.log(`  group commit: ${ctx.ledger.items} writes in ${ctx.ledger.batches} transactions`);
   agent.destroy();
   await server.close();
