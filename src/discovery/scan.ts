@@ -40,10 +40,10 @@ function presented(chain: Buffer[]): { certificates: Presented[]; problems: stri
   return { certificates, problems };
 }
 
-export async function scanTarget(target: Target, timeoutMs: number): Promise<TargetOutcome> {
+export async function scanTarget(target: Target, timeoutMs: number, signal?: AbortSignal): Promise<TargetOutcome> {
   const base = { target: target.location, source: 'endpoint' as const };
   try {
-    const probe = await probeTls(target, timeoutMs);
+    const probe = await probeTls(target, timeoutMs, signal);
     const { certificates, problems } = presented(probe.chain);
     const outcome = problems.length === 0 ? 'ok' : certificates.length > 0 ? 'partial' : 'error';
     const details = { protocol: probe.protocol, cipher: probe.cipher, serverName: target.serverName, chainLength: probe.chain.length };
@@ -59,7 +59,7 @@ export async function startScan(ctx: Context, request: ScanRequest, actor: strin
   const { targets, options } = await audited(ctx, actor, 'discovery.scan.start', null, async () => ({ targets: parseTargets(inputs, MAX_TARGETS), options: runOptions(given) }));
   const run = await startRun(ctx, 'scan', actor, options, targets.length, { options });
   const done = executeRun(ctx, run, options, hooks, (record) =>
-    forEachLimited(targets, options.concurrency, async (target) => record(await scanTarget(target, options.timeoutMs)), hooks.signal),
+    forEachLimited(targets, options.concurrency, async (target) => record(await scanTarget(target, options.timeoutMs, hooks.signal)), hooks.signal),
   );
   return { run, done };
 }

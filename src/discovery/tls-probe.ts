@@ -45,7 +45,7 @@ function describeError(error: NodeJS.ErrnoException, target: Target): string {
   }
 }
 
-export function probeTls(target: Target, timeoutMs: number): Promise<ProbeResult> {
+export function probeTls(target: Target, timeoutMs: number, signal?: AbortSignal): Promise<ProbeResult> {
   return new Promise((resolve, reject) => {
     const socket = connect({
       host: target.host,
@@ -61,6 +61,9 @@ export function probeTls(target: Target, timeoutMs: number): Promise<ProbeResult
       socket.destroy();
       reject(error instanceof ProbeError ? error : new ProbeError(describeError(error as NodeJS.ErrnoException, target)));
     };
+    const stop = () => fail(new ProbeError(`scan stopped before ${target.location} answered`));
+    signal?.addEventListener('abort', stop, { once: true });
+    socket.once('close', () => signal?.removeEventListener('abort', stop));
     socket.once('error', fail);
     socket.once('close', () => fail(new ProbeError(`${target.location} closed the connection before the TLS handshake finished`)));
     socket.once('secureConnect', () => {

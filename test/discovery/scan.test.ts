@@ -4,8 +4,10 @@
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { errorOf, openApi, type ApiHarness } from '../api/harness.ts';
+import { getRun, listRunTargets } from '../../src/store/repos/discovery-runs.ts';
 import { opensslCsr } from '../helpers/context.ts';
 import { findingsAt, scan } from './harness.ts';
 import { closeAll, closedPort, expiredLeaf, fingerprint, leafFrom, selfSigned, serve, testCa, type Endpoint } from './fixtures.ts';
@@ -145,5 +147,31 @@ describe('discovery scan of TLS endpoints', () => {
     assert.equal(read.statusCode, 200);
     const missing = await api.call('GET', '/api/v1/discovery/scans/no-such-run');
     assert.equal(missing.statusCode, 404);
+  });
+});
+
+describe('discovery scan and server shutdown', () => {
+  it('closing the server stops a scan: the endpoint in flight is recorded as stopped, the run as interrupted', async () => {
+    const api = await openApi();
+    // Accepts TCP connections and never answers the TLS handshake.
+    const silent = createNetServer();
+    const connected = new Promise((resolve) => silent.once('connection', resolve));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const location = `127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      const started = await api.call('POST', '/api/v1/discovery/scans', { body: { targets: [location], timeoutMs: 60_000 } });
+      assert.equal(started.statusCode, 202, started.body);
+      await connected;
+      const t0 = Date.now();
+      await api.app.close();
+      assert.ok(Date.now() - t0 < 5000, 'shutdown did not wait for the 60 s timeout');
+      const run = (await getRun(api.fleet.ctx.db, started.json().id))!;
+      assert.equal(run.status, 'interrupted');
+      const [target] = await listRunTargets(api.fleet.ctx.db, run.id);
+      assert.match(target.error ?? '', /scan stopped before 127\.0\.0\.1:\d+ answered/);
+    } finally {
+      silent.close();
+      await api.fleet.close();
+    }
   });
 });
