@@ -9,7 +9,8 @@ import type { Validator } from '../ra/validators.ts';
 import type { Work } from '../store/group-commit.ts';
 import { getCertificate as getRow, updateCertificateStatus } from '../store/repos/certificates.ts';
 import { getDevice } from '../store/repos/devices.ts';
-import type { CertificatesTable } from '../store/schema.ts';
+import type { Kysely } from 'kysely';
+import type { CertificatesTable, Database } from '../store/schema.ts';
 import { parseCsr } from '../x509/csr.ts';
 import type { Context } from './context.ts';
 import { getProfile } from './profiles.ts';
@@ -71,19 +72,29 @@ export function parseReason(reason: string | undefined): RevocationReason {
   return name;
 }
 
+export interface RevokeOptions {
+  /** Revocation time (the lifecycle's clock); default now. */
+  now?: Date;
+  /** What must still hold where the row is changed (an orphan's device still retired); throwing refuses the revocation. */
+  precondition?: (trx: Kysely<Database>, row: CertificatesTable) => Promise<void>;
+  /** Added to the audit event (why an automated revocation happened). */
+  details?: Record<string, unknown>;
+}
+
 /** Revokes (or, with certificateHold, suspends) a certificate. Revoking twice is a conflict. */
-export async function revokeCertificate(ctx: Context, id: string, reasonName: string | undefined, actor: string): Promise<CertificatesTable> {
+export async function revokeCertificate(ctx: Context, id: string, reasonName: string | undefined, actor: string, options: RevokeOptions = {}): Promise<CertificatesTable> {
   return audited(ctx, actor, 'certificate.revoke', `certificate:${id}`, async () => {
     const reason = parseReason(reasonName);
-    const now = new Date().toISOString();
+    const now = (options.now ?? new Date()).toISOString();
     const status = reason === 'certificateHold' ? 'on_hold' : 'revoked';
     await ctx.ledger.submit(async (trx) => {
       const row = await getRow(trx, id);
       if (!row) throw new NotFound(`no certificate with id ${id}`);
       if (row.status === 'revoked') throw new Conflict(`certificate ${id} is already revoked (${row.revocation_reason})`);
       if (row.status === 'on_hold' && status === 'on_hold') throw new Conflict(`certificate ${id} is already on hold`);
+      if (options.precondition) await options.precondition(trx, row);
       await updateCertificateStatus(trx, id, { status, revocation_reason: reason, revoked_at: now });
-    }, [{ actor, action: 'certificate.revoke', target: `certificate:${id}`, outcome: 'success', details: { reason } }]);
+    }, [{ actor, action: 'certificate.revoke', target: `certificate:${id}`, outcome: 'success', details: { ...options.details, reason } }]);
     const row = await getCertificate(ctx, id);
     ctx.events.emit('revocation', { issuerIds: [row.issuer_id], certificateIds: [row.id] });
     return row;

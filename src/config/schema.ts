@@ -4,6 +4,7 @@
 
 import Type, { type Static } from 'typebox';
 import { KEY_TYPES } from '../x509/keys.ts';
+import { LifecycleSchema } from './lifecycle.ts';
 
 const KeyTypeSchema = Type.Enum(KEY_TYPES);
 
@@ -90,6 +91,8 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** Scheduled lifecycle jobs, their policies and alert webhooks (src/config/lifecycle.ts, docs/lifecycle.md). */
+    lifecycle: LifecycleSchema,
     /** The hierarchy `init` creates on first start. */
     hierarchy: Type.Object(
       {

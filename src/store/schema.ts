@@ -279,6 +279,79 @@ export interface DiscoveryFindingsTable {
   resolved_at: string | null;
 }
 
+/** Lifecycle jobs (src/lifecycle): one row per job; whoever holds it may run the job until expires_at. */
+export interface JobLeasesTable {
+  job: string;
+  /** Instance id of the last holder (host:pid:random). */
+  holder: string;
+  acquired_at: string;
+  /** While a run is under way: the lease, renewed by heartbeats. Set to the finish time when the run ends. */
+  expires_at: string;
+  /** No instance starts a scheduled run before this (a manual run may). */
+  next_run_at: string;
+}
+
+export type JobTrigger = 'schedule' | 'manual';
+export type JobOutcome = 'running' | 'success' | 'error' | 'abandoned';
+
+export interface JobRunsTable {
+  id: string;
+  job: string;
+  holder: string;
+  trigger: JobTrigger;
+  started_at: string;
+  ended_at: string | null;
+  outcome: JobOutcome;
+  /** JSON object of counts (found, alerted, revoked...). */
+  counts: string;
+  error: string | null;
+}
+
+export type AlertSeverity = 'info' | 'warning' | 'critical';
+export type AlertState = 'open' | 'acknowledged' | 'resolved';
+
+export interface AlertsTable {
+  id: string;
+  kind: string;
+  /** What the alert is about: certificate:<id>, device:<id>, job:<name>, ca:<name>. */
+  subject: string;
+  severity: AlertSeverity;
+  state: AlertState;
+  summary: string;
+  /** JSON object. */
+  details: string;
+  first_seen: string;
+  last_seen: string;
+  occurrences: number;
+  /** The job run that last detected it: a finished scan resolves what it did not see again. */
+  seen_by_run: string | null;
+  acknowledged_at: string | null;
+  acknowledged_by: string | null;
+  resolved_at: string | null;
+  /** "<kind> <subject>" while not resolved, null after: its unique index keeps one active alert per kind and subject. */
+  active_key: string | null;
+}
+
+export type DeliveryState = 'pending' | 'delivered' | 'failed';
+
+/** The webhook outbox: written with the alert it announces, sent and retried from here. */
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook: string;
+  alert_id: string;
+  event: string;
+  /** The exact JSON body sent (the signature covers it). */
+  payload: string;
+  state: DeliveryState;
+  attempts: number;
+  next_attempt_at: string;
+  last_attempt_at: string | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
 export interface Database {
   cas: CasTable;
   profiles: ProfilesTable;
@@ -297,4 +370,8 @@ export interface Database {
   discovered_certificates: DiscoveredCertificatesTable;
   discovery_sightings: DiscoverySightingsTable;
   discovery_findings: DiscoveryFindingsTable;
+  job_leases: JobLeasesTable;
+  job_runs: JobRunsTable;
+  alerts: AlertsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }

@@ -6,6 +6,7 @@ import { initialMigration } from './001-initial.ts';
 import { revocationMigration } from './002-revocation.ts';
 import { enrollmentMigration } from './003-enrollment.ts';
 import { firmwareMigration } from './005-firmware.ts';
+import { lifecycleMigration } from './006-lifecycle.ts';
 import { discoveryMigration } from './007-discovery.ts';
 
 export function createMigrations(engine: Engine): Record<string, Migration> {
@@ -14,6 +15,7 @@ export function createMigrations(engine: Engine): Record<string, Migration> {
     '002-revocation': revocationMigration(engine),
     '003-enrollment': enrollmentMigration(engine),
     '005-firmware': firmwareMigration(engine),
+    '006-lifecycle': lifecycleMigration(engine),
     '007-discovery': discoveryMigration(engine),
   };
 }

@@ -1,0 +1,121 @@
+// The inventory questions the lifecycle jobs ask, each paged by id (keyset) so a large fleet
+// is read in bounded pieces. Timestamps are ISO text on both engines: plain comparisons.
+
+import type { ExpressionBuilder, Kysely } from 'kysely';
+import type { Database } from '../store/schema.ts';
+
+export const PAGE = 500;
+
+/**
+ * A successor is a certificate, not revoked, that renews this one (replaces_id), or that the
+ * same device got later under the same profile (a re-enrolment instead of a renewal): either
+ * way the device no longer depends on this certificate.
+ */
+function hasSuccessor(eb: ExpressionBuilder<Database & { c: Database['certificates'] }, 'c'>) {
+  return eb.exists(
+    eb
+      .selectFrom('certificates as s')
+      .select('s.id')
+      .where('s.status', '!=', 'revoked')
+      .where((s) =>
+        s.or([
+          s('s.replaces_id', '=', s.ref('c.id')),
+          s.and([s('s.device_id', '=', s.ref('c.device_id')), s('s.profile', '=', s.ref('c.profile')), s('s.created_at', '>', s.ref('c.created_at'))]),
+        ]),
+      ),
+  );
+}
+
+export interface UnrenewedRow {
+  id: string;
+  serial_hex: string;
+  subject: string;
+  profile: string;
+  device_id: string | null;
+  not_before: string;
+  not_after: string;
+  renew_after: string;
+  external_serial: string;
+}
+
+/**
+ * Valid certificates of devices in service (registered or active) without a successor, whose
+ * renew_after has passed, and either still unexpired (`expired: false`) or expired.
+ */
+export function unrenewed(db: Kysely<Database>, now: Date, expired: boolean, after: string | null): Promise<UnrenewedRow[]> {
+  const at = now.toISOString();
+  let query = db
+    .selectFrom('certificates as c')
+    .innerJoin('devices as d', 'd.id', 'c.device_id')
+    .select(['c.id', 'c.serial_hex', 'c.subject', 'c.profile', 'c.device_id', 'c.not_before', 'c.not_after', 'c.renew_after', 'd.external_serial'])
+    .where('c.status', '=', 'valid')
+    .where('d.status', 'in', ['registered', 'active'])
+    .where('c.renew_after', '<=', at)
+    .where('c.not_after', expired ? '<=' : '>', at)
+    .where((eb) => eb.not(hasSuccessor(eb)));
+  if (after !== null) query = query.where('c.id', '>', after);
+  return query.orderBy('c.id').limit(PAGE).execute();
+}
+
+export interface OrphanRow {
+  id: string;
+  serial_hex: string;
+  subject: string;
+  status: 'valid' | 'revoked' | 'on_hold';
+  device_id: string | null;
+  not_after: string;
+  device_status: string | null;
+  device_updated_at: string | null;
+}
+
+/** Live (valid or held, unexpired) certificates whose device is missing, decommissioned or suspended. */
+export function orphanCandidates(db: Kysely<Database>, now: Date, after: string | null): Promise<OrphanRow[]> {
+  let query = db
+    .selectFrom('certificates as c')
+    .leftJoin('devices as d', 'd.id', 'c.device_id')
+    .select(['c.id', 'c.serial_hex', 'c.subject', 'c.status', 'c.device_id', 'c.not_after', 'd.status as device_status', 'd.updated_at as device_updated_at'])
+    .where('c.status', 'in', ['valid', 'on_hold'])
+    .where('c.not_after', '>', now.toISOString())
+    .where('c.device_id', 'is not', null)
+    .where((eb) => eb.or([eb('d.id', 'is', null), eb('d.status', 'in', ['decommissioned', 'suspended'])]));
+  if (after !== null) query = query.where('c.id', '>', after);
+  return query.orderBy('c.id').limit(PAGE).execute();
+}
+
+/** When the device was last suspended, from the audit log (the record of the decision); null if never recorded. */
+export async function suspendedSince(db: Kysely<Database>, deviceId: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('audit_events')
+    .select((eb) => eb.fn.max('at').as('at'))
+    .where('target', '=', `device:${deviceId}`)
+    .where('action', '=', 'device.suspend')
+    .where('outcome', '=', 'success')
+    .executeTakeFirst();
+  return (row?.at as string | null | undefined) ?? null;
+}
+
+/** The revocation reason decommissioning recorded (keyCompromise for a lost device), if any. */
+export async function decommissionReason(db: Kysely<Database>, deviceId: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('audit_events')
+    .select('details')
+    .where('target', '=', `device:${deviceId}`)
+    .where('action', '=', 'device.decommission')
+    .where('outcome', '=', 'success')
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const reason = row ? (JSON.parse(row.details) as { reason?: unknown }).reason : undefined;
+  return typeof reason === 'string' ? reason : null;
+}
+
+/** Reads every page of a keyset query, stopping between pages when aborted. */
+export async function* pages<T extends { id: string }>(fetch: (after: string | null) => Promise<T[]>, signal: AbortSignal): AsyncGenerator<T[]> {
+  let after: string | null = null;
+  while (!signal.aborted) {
+    const rows = await fetch(after);
+    if (rows.length > 0) yield rows;
+    if (rows.length < PAGE) return;
+    after = rows[rows.length - 1].id;
+  }
+}

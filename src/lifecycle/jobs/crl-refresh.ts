@@ -1,0 +1,41 @@
+// CRL refresh under a lease, with the CRL service's own sweep (src/revocation): re-sign
+// what is due, drop expired partitions, publish. Then alert on any CA whose full CRL is
+// missing or past nextUpdate, such as an offline root whose operator forgot to publish:
+// relying parties that check the whole chain refuse every device certificate then.
+
+import { getCrlMeta } from '../../revocation/crl-rows.ts';
+import { crlService } from '../../revocation/crl-service.ts';
+import { FULL_CRL } from '../../revocation/partition.ts';
+import { publishCrls } from '../../revocation/publish.ts';
+import { listCas } from '../../store/repos/cas.ts';
+import type { Finding } from '../alerts.ts';
+import type { Job, JobRun } from './job.ts';
+import { finishScan, raiseFound } from './report.ts';
+
+async function staleCrls(run: JobRun): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  for (const ca of await listCas(run.lc.ctx.db)) {
+    const meta = await getCrlMeta(run.lc.ctx.db, ca.id, FULL_CRL);
+    if (meta && Date.parse(meta.next_update) > run.now.getTime()) continue;
+    const offline = ca.encrypted_key === null ? ' (offline CA: its CRL is signed and published from the offline instance)' : '';
+    findings.push({
+      kind: 'crl.stale',
+      subject: `ca:${ca.name}`,
+      summary: meta ? `the CRL of CA ${ca.name} expired at ${meta.next_update}${offline}` : `CA ${ca.name} has no CRL${offline}`,
+      details: { ca: ca.name, nextUpdate: meta?.next_update ?? null, hasKey: ca.encrypted_key !== null },
+    });
+  }
+  return findings;
+}
+
+export const crlRefreshJob: Job = {
+  name: 'crl-refresh',
+  description: "re-sign due CRLs (the CRL service's sweep), publish them, alert on stale ones",
+  async run(run) {
+    const signed = await crlService(run.lc.ctx).sweep(run.now);
+    const publication = signed ? await publishCrls(run.lc.ctx) : null;
+    const findings = await staleCrls(run);
+    const opened = await raiseFound(run, findings);
+    return { signed: signed ? 1 : 0, published: publication?.files.length ?? 0, stale: findings.length, opened, resolved: await finishScan(run, ['crl.stale']) };
+  },
+};
