@@ -10,6 +10,7 @@ import { nameAttribute } from '../x509/name.ts';
 import { DEFAULT_BACKOFF, runDaemon } from './daemon.ts';
 import { AgentError } from './errors.ts';
 import { runHookCommand } from './hook.ts';
+import { lockStateDir, withLock } from './lock.ts';
 import { createLog, type Level } from './log.ts';
 import { enrollWithIdevid, enrollWithToken, renew } from './operations.ts';
 import { checkSettings, readSettings, writeSettings, type AgentSettings } from './settings.ts';
@@ -143,9 +144,11 @@ async function enroll(values: Values, io: Io): Promise<number> {
   if (!token && !settings.idevid) throw new UsageError('enroll needs a bootstrap token (--token, --token-file, FLEETPKI_AGENT_TOKEN) or an IDevID (--idevid-cert, --idevid-key)');
   const state = stateOf(values, io.env);
   state.create();
-  state.writeCaBundle(readFileSync(need(values, 'ca'), 'utf8'));
-  writeSettings(state.dir, settings);
-  const cert = token ? await enrollWithToken(settings, state, token) : await enrollWithIdevid(settings, state);
+  const cert = await withLock(state.dir, () => {
+    state.writeCaBundle(readFileSync(need(values, 'ca'), 'utf8'));
+    writeSettings(state.dir, settings);
+    return token ? enrollWithToken(settings, state, token) : enrollWithIdevid(settings, state);
+  });
   io.out(`enrolled: ${cert.info.subject}, serial ${cert.info.serialHex}, valid until ${cert.info.notAfter.toISOString()}\n`);
   return 0;
 }
@@ -153,9 +156,11 @@ async function enroll(values: Values, io: Io): Promise<number> {
 async function renewNow(values: Values, io: Io): Promise<number> {
   const state = stateOf(values, io.env);
   const settings = readSettings(state.dir);
-  const current = state.current();
-  if (!current) throw new AgentError('not enrolled: run fleetpki-agent enroll first');
-  const cert = await renew(settings, state, current);
+  const cert = await withLock(state.dir, () => {
+    const current = state.current();
+    if (!current) throw new AgentError('not enrolled: run fleetpki-agent enroll first');
+    return renew(settings, state, current);
+  });
   io.out(`renewed: serial ${cert.info.serialHex}, valid until ${cert.info.notAfter.toISOString()}\n`);
   return 0;
 }
@@ -175,6 +180,7 @@ async function daemon(values: Values, io: Io): Promise<number> {
   const log = createLog(io.out, level);
   const backoff = { baseMs: number(values['backoff-base'], 'backoff-base', DEFAULT_BACKOFF.baseMs), maxMs: number(values['backoff-max'], 'backoff-max', DEFAULT_BACKOFF.maxMs) };
   const hook = values['on-renew'];
+  const release = lockStateDir(state.dir);
   log.info('agent started', { stateDir: state.dir, server: settings.server, label: settings.label });
   await runDaemon(settings, state, {
     backoff,
@@ -182,7 +188,7 @@ async function daemon(values: Values, io: Io): Promise<number> {
     log,
     signal: io.signal ?? new AbortController().signal,
     onInstalled: hook ? (cert, how) => runHookCommand(hook, { FLEETPKI_AGENT_EVENT: how, FLEETPKI_AGENT_CERT: state.path('cert.pem'), FLEETPKI_AGENT_SERIAL: cert.info.serialHex }, log) : undefined,
-  });
+  }).finally(release);
   log.info('agent stopped');
   return 0;
 }

@@ -64,6 +64,10 @@ describe('fleetpki-agent with a bootstrap token', () => {
     const hookFile = join(state, '..', 'SN-AGENT-1-hook.txt');
     const run = daemon(['--state-dir', state, '--backoff-base', '300', '--backoff-max', '1500', '--on-renew', `echo "$FLEETPKI_AGENT_EVENT $FLEETPKI_AGENT_SERIAL" > ${hookFile}`]);
     try {
+      await run.waitFor((l) => l.msg === 'certificate is current', 5_000);
+      const meanwhile = await agent(['renew', '--state-dir', state]);
+      assert.equal(meanwhile.code, 1, 'a manual renewal does not race the running agent');
+      assert.match(meanwhile.stderr, /another fleetpki-agent \(pid \d+\) is working on/);
       const line = await run.waitFor((l) => l.msg === 'certificate renewed', 20_000);
       const third = certOf(state);
       assert.equal(line.serial, third.serialHex);

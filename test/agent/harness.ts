@@ -115,7 +115,10 @@ export interface LogLine {
 
 export interface Daemon {
   lines: LogLine[];
-  /** Resolves with the first log line (from now on) that matches, or rejects after timeoutMs. */
+  /**
+   * Resolves with the next matching log line after the one the previous wait matched (lines
+   * that came in meanwhile count), or rejects after timeoutMs.
+   */
   waitFor(match: (line: LogLine) => boolean, timeoutMs: number): Promise<LogLine>;
   stop(): Promise<number | null>;
 }
@@ -125,6 +128,7 @@ export function daemon(args: string[]): Daemon {
   const child: ChildProcess = spawn(NODE, [AGENT, 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: LogLine[] = [];
   const waiters: Array<{ match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }> = [];
+  let cursor = 0;
   let buffer = '';
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += chunk));
@@ -134,8 +138,10 @@ export function daemon(args: string[]): Daemon {
       const line = JSON.parse(buffer.slice(0, cut)) as LogLine;
       buffer = buffer.slice(cut + 1);
       lines.push(line);
-      for (const waiter of waiters.filter((w) => w.match(line))) {
+      const waiter = waiters.find((w) => w.match(line));
+      if (waiter) {
         waiters.splice(waiters.indexOf(waiter), 1);
+        cursor = lines.length;
         waiter.resolve(line);
       }
     }
@@ -144,6 +150,11 @@ export function daemon(args: string[]): Daemon {
   return {
     lines,
     waitFor(match, timeoutMs) {
+      const seen = lines.findIndex((line, i) => i >= cursor && match(line));
+      if (seen >= 0) {
+        cursor = seen + 1;
+        return Promise.resolve(lines[seen]);
+      }
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no matching agent log line within ${timeoutMs} ms; log so far:\n${lines.map((l) => JSON.stringify(l)).join('\n')}\n${stderr}`)), timeoutMs);
         waiters.push({ match, resolve: (line) => (clearTimeout(timer), resolve(line)) });

@@ -4,10 +4,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { lockStateDir } from '../../src/agent/lock.ts';
 import { StateDir } from '../../src/agent/state.ts';
 import { toPem } from '../../src/x509/pem.ts';
 
@@ -80,5 +81,20 @@ describe('state directory', () => {
     writeFileSync(state.path('cert.pem.next'), toPem(selfSigned(newKey(), 'stranger'), 'CERTIFICATE'), { mode: 0o600 });
     assert.equal(state.current()!.info.subject, 'CN=kept');
     assert.ok(!existsSync(state.path('cert.pem.next')));
+  });
+
+  test("one agent at a time: the lock names its holder, and a dead holder's lock is taken over", () => {
+    const dir = join(root, 'lock');
+    new StateDir(dir).create();
+    const release = lockStateDir(dir);
+    writeFileSync(join(dir, 'agent.lock'), `${process.ppid}\n`);
+    assert.throws(() => lockStateDir(dir), new RegExp(`another fleetpki-agent \\(pid ${process.ppid}\\)`));
+    // A pid no process has: the lock is stale.
+    writeFileSync(join(dir, 'agent.lock'), '2147483646\n');
+    const again = lockStateDir(dir);
+    assert.equal(readFileSync(join(dir, 'agent.lock'), 'utf8').trim(), String(process.pid));
+    again();
+    release();
+    assert.ok(!existsSync(join(dir, 'agent.lock')));
   });
 });
