@@ -70,7 +70,7 @@ export const LifecycleSchema = Type.Object(
         orphans: Type.Object(
           {
             /** A suspended device's certificates become orphans after this long in suspension. */
-            suspendedForSeconds: Seconds(30 * 24 * 3600, 'time in suspension before its certificates are orphans'),
+            suspendedForSeconds: Type.Integer({ minimum: 1, maximum: 366 * 24 * 3600, default: 30 * 24 * 3600 }),
             decommissioned: OrphanAction('revoke', 'cessationOfOperation'),
             missing: OrphanAction('alert', 'privilegeWithdrawn'),
             suspended: OrphanAction('alert', 'privilegeWithdrawn'),

@@ -48,6 +48,7 @@ export async function lifecycleStatus(lc: Lifecycle): Promise<{ instance: string
   for (const job of lc.jobs.values()) {
     const lease = leases.get(job.name);
     const [last] = await lastRuns(lc.ctx.db, job.name, 1);
+    const unfinished = await lc.ctx.db.selectFrom('job_runs').select('id').where('job', '=', job.name).where('outcome', '=', 'running').executeTakeFirst();
     const settings = (lc.config.jobs as Record<string, { enabled: boolean } | undefined>)[job.name];
     jobs.push({
       name: job.name,
@@ -55,7 +56,8 @@ export async function lifecycleStatus(lc: Lifecycle): Promise<{ instance: string
       enabled: settings?.enabled ?? true,
       intervalSeconds: intervalMs(lc, job.name) / 1000,
       lease: lease ? { holder: lease.holder, acquiredAt: lease.acquired_at, expiresAt: lease.expires_at, nextRunAt: lease.next_run_at } : null,
-      running: last?.outcome === 'running' && lease !== undefined && lease.expires_at > now.toISOString(),
+      // A run left 'running' by a crashed holder is not running once its lease has expired.
+      running: unfinished !== undefined && lease !== undefined && lease.expires_at > now.toISOString(),
       lastRun: last ? runView(last) : null,
     });
   }
