@@ -11,6 +11,7 @@ import { requireAuth } from './auth.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { ApiMetrics } from './metrics.ts';
 import { openApiRoute, registerOpenApi } from './openapi.ts';
+import { alertRoutes } from './routes/alerts.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { bootstrapTokenRoutes } from './routes/bootstrap-tokens.ts';
 import { caFileRoutes } from './routes/ca-files.ts';
@@ -20,6 +21,7 @@ import { certificateRoutes } from './routes/certificates.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { discoveryRoutes } from './routes/discovery.ts';
 import { healthRoutes } from './routes/health.ts';
+import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { manufacturerRoutes } from './routes/manufacturers.ts';
 import { ocspRoutes, type OcspResponder } from '../ocsp/routes.ts';
 import { profileRoutes } from './routes/profiles.ts';
@@ -39,6 +41,7 @@ async function adminRoutes(scope: Api, deps: ApiDeps, root: FastifyInstance): Pr
   requireAuth(scope, deps.ctx);
   openApiRoute(scope, root);
   for (const routes of [deviceRoutes, bootstrapTokenRoutes, certificateRoutes, caRoutes, profileRoutes, manufacturerRoutes, auditRoutes, tokenRoutes, discoveryRoutes]) routes(scope, deps);
+  for (const routes of [alertRoutes, lifecycleRoutes]) routes(scope, deps);
 }
 
 export interface ApiOptions {

@@ -2,6 +2,7 @@
 // FLEETPKI_* environment variables and the config file still apply underneath them.
 
 import { Command, Option } from 'commander';
+import { registerAlert } from './commands/alert.ts';
 import { registerAudit } from './commands/audit.ts';
 import { registerBatch } from './commands/batch.ts';
 import { registerCa } from './commands/ca.ts';
@@ -12,6 +13,7 @@ import { registerDevice } from './commands/device.ts';
 import { registerDiscover } from './commands/discover.ts';
 import { registerFirmware } from './commands/firmware.ts';
 import { registerInit } from './commands/init.ts';
+import { registerLifecycle } from './commands/lifecycle.ts';
 import { registerManufacturer } from './commands/manufacturer.ts';
 import { registerProfile } from './commands/profile.ts';
 import { registerServe } from './commands/serve.ts';
@@ -69,6 +71,8 @@ export function buildProgram(): Command {
   registerFirmware(program);
   registerToken(program);
   registerAudit(program);
+  registerLifecycle(program);
+  registerAlert(program);
   registerBatch(program);
   registerDiscover(program);
   return program;

@@ -5,6 +5,8 @@
 import type { Command } from 'commander';
 import type { OcspResponder } from '../../ocsp/responder.ts';
 import { closeContext, createLogger, openContext, type Context } from '../../app/context.ts';
+import { LifecycleScheduler } from '../../lifecycle/scheduler.ts';
+import { lifecycleFor } from '../../lifecycle/service.ts';
 import { CrlScheduler } from '../../revocation/crl-scheduler.ts';
 import { createOutput, type Output } from '../output.ts';
 import { cliActor, globalsOf, loadCliConfig } from '../session.ts';
@@ -104,6 +106,19 @@ async function startOcsp(ctx: Context): Promise<{ responder: OcspResponder; clos
   };
 }
 
+/**
+ * The lifecycle jobs (docs/lifecycle.md), leased so several instances on one database share
+ * them. Started before the listener: a webhook secret that cannot be read stops `serve` here.
+ */
+function startLifecycle(ctx: Context): LifecycleScheduler | null {
+  if (!ctx.config.lifecycle.enabled) return null;
+  const lifecycle = lifecycleFor(ctx);
+  const scheduler = new LifecycleScheduler(lifecycle);
+  scheduler.start();
+  ctx.log.info({ instance: lifecycle.instanceId, jobs: [...lifecycle.jobs.keys()] }, 'lifecycle scheduler started');
+  return scheduler;
+}
+
 async function serve(cmd: Command): Promise<void> {
   const config = loadCliConfig(cmd);
   const out = createOutput(Boolean(globalsOf(cmd).json));
@@ -111,12 +126,14 @@ async function serve(cmd: Command): Promise<void> {
   const stopping = shutdownSignal();
   const crls = new CrlScheduler(ctx);
   let ocsp: Awaited<ReturnType<typeof startOcsp>> | undefined;
+  let lifecycle: LifecycleScheduler | null = null;
   try {
     const report = await runInit(ctx, cliActor());
     // Same words as `init` on first start; afterwards nothing was created, so stay quiet.
     if (report.createdCas.length || report.createdProfiles.length || report.adminTokenFile) out.note(out.json ? JSON.stringify({ init: report }) : humanInit(report));
     const { startServer } = await import('../../api/server.ts'); // loaded only here: other commands need no web framework
     await crls.start();
+    lifecycle = startLifecycle(ctx);
     ocsp = await startOcsp(ctx);
     const server = await startServer(ctx, { ocsp: ocsp.responder });
     const est = await startEst(ctx).catch(async (error) => {
@@ -129,6 +146,7 @@ async function serve(cmd: Command): Promise<void> {
     await Promise.all([server.close(), est?.close()]);
     out.note(out.json ? JSON.stringify({ stopped: signal }) : `stopped (${signal})`);
   } finally {
+    await lifecycle?.stop();
     await ocsp?.close();
     await crls.stop();
     await closeContext(ctx);
