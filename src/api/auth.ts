@@ -1,12 +1,16 @@
-// Bearer-token authentication and role checks for /api/v1. Each route states the permission
-// it needs in its config; a route that states none is refused at registration, so forgetting
-// the check cannot silently make a route public.
+// Authentication and role checks for /api/v1. A caller is either a program with a bearer
+// token or a person signed in to the dashboard with a session cookie; both get the
+// permissions of their role. Each route states the permission it needs in its config; a
+// route that states none is refused at registration, so forgetting the check cannot
+// silently make a route public.
 
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import type { Context } from '../app/context.ts';
-import { authenticate, type TokenInfo } from '../app/tokens.ts';
+import { csrfTokenMatches, resolveSession } from '../app/sessions.ts';
+import { authenticate } from '../app/tokens.ts';
 import { FleetPkiError, Forbidden, Unauthorized } from '../errors.ts';
 import type { Role } from '../store/schema.ts';
+import { CSRF_HEADER, sessionIdOf } from './session-cookie.ts';
 
 export type Permission = 'read' | 'operate' | 'administer';
 
@@ -17,18 +21,43 @@ export const ROLE_PERMISSIONS: Record<Permission, readonly Role[]> = {
   administer: ['admin'],
 };
 
+export function permissionsOf(role: Role): Permission[] {
+  return (Object.keys(ROLE_PERMISSIONS) as Permission[]).filter((p) => ROLE_PERMISSIONS[p].includes(role));
+}
+
+/** Who is calling: a token's name or a signed-in user's name, with the role that decides. */
+export interface Principal {
+  kind: 'token' | 'session';
+  name: string;
+  role: Role;
+  /** The session cookie's secret, kept in memory for this request only (sign-out, CSRF token). */
+  sessionId?: string;
+  /** When the session ends, or the token expires (null: never). */
+  expiresAt: string | null;
+}
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** What the caller's role must allow; every /api/v1 route except `public` ones sets it. */
     permission?: Permission;
-    /** No token needed (the OpenAPI document). */
+    /** No token needed (the OpenAPI document, signing in). */
     public?: boolean;
+    /**
+     * A request with no credentials at all is refused without an audit event: the dashboard
+     * asks GET /session on every visit to learn whether anyone is signed in, and that question
+     * is not an attempt at anything. A wrong token or an ended session is still audited.
+     */
+    anonymousProbe?: boolean;
   }
   interface FastifyRequest {
-    /** "token:<name>" once authenticated: the actor app functions record in the audit log. */
+    /** "token:<name>" or "user:<name>" once authenticated: the actor app functions record in the audit log. */
     actor: string;
+    principal: Principal | null;
   }
 }
+
+/** Reads change nothing, so a forged one gains nothing: only other methods need the CSRF token. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -45,26 +74,68 @@ async function refuse(ctx: Context, request: FastifyRequest, actor: string, erro
   throw error;
 }
 
+export const actorOf = (p: Principal) => `${p.kind === 'token' ? 'token' : 'user'}:${p.name}`;
+
+/**
+ * A bearer token wins over a cookie: a program that sends one means it. Without either, the
+ * token error explains what to send.
+ */
+async function identify(ctx: Context, request: FastifyRequest): Promise<Principal> {
+  const bearer = bearerToken(request);
+  const sessionId = sessionIdOf(request);
+  if (bearer !== undefined || sessionId === undefined) {
+    const token = await authenticate(ctx, bearer);
+    return { kind: 'token', name: token.name, role: token.role, expiresAt: token.expires_at };
+  }
+  const user = await resolveSession(ctx, sessionId);
+  return { kind: 'session', name: user.username, role: user.role, sessionId, expiresAt: user.expiresAt };
+}
+
+/**
+ * A cookie is sent by the browser whoever's page made the request; the CSRF token proves the
+ * request came from the dashboard's own script. A bearer token is never sent on its own, so
+ * token requests need no CSRF token.
+ */
+function checkCsrf(request: FastifyRequest, principal: Principal): void {
+  if (principal.kind !== 'session' || SAFE_METHODS.has(request.method)) return;
+  const presented = request.headers[CSRF_HEADER];
+  if (!csrfTokenMatches(principal.sessionId!, typeof presented === 'string' ? presented : undefined)) {
+    throw new Forbidden(`missing or wrong CSRF token: a request signed in with the session cookie that changes something must send the ${CSRF_HEADER} header`);
+  }
+}
+
+function anonymous(request: FastifyRequest): boolean {
+  return request.headers.authorization === undefined && sessionIdOf(request) === undefined;
+}
+
 async function checkAccess(ctx: Context, request: FastifyRequest, permission: Permission): Promise<void> {
-  let token: TokenInfo;
+  let principal: Principal;
   try {
-    token = await authenticate(ctx, bearerToken(request));
+    principal = await identify(ctx, request);
   } catch (error) {
+    if (error instanceof Unauthorized && request.routeOptions.config.anonymousProbe && anonymous(request)) throw error;
     if (error instanceof FleetPkiError) return refuse(ctx, request, 'anonymous', error);
     throw error;
   }
-  const actor = `token:${token.name}`;
-  if (!ROLE_PERMISSIONS[permission].includes(token.role)) {
+  const actor = actorOf(principal);
+  try {
+    checkCsrf(request, principal);
+  } catch (error) {
+    return refuse(ctx, request, actor, error as FleetPkiError);
+  }
+  if (!ROLE_PERMISSIONS[permission].includes(principal.role)) {
     const allowed = ROLE_PERMISSIONS[permission].join(' or ');
     const route = `${request.method} ${request.routeOptions.url}`;
-    return refuse(ctx, request, actor, new Forbidden(`the ${token.role} role may not ${permission}: ${route} needs ${allowed}`));
+    return refuse(ctx, request, actor, new Forbidden(`the ${principal.role} role may not ${permission}: ${route} needs ${allowed}`));
   }
   request.actor = actor;
+  request.principal = principal;
 }
 
 /** Adds authentication to every route registered in `scope` after this call. */
 export function requireAuth(scope: FastifyInstance, ctx: Context): void {
   scope.decorateRequest('actor', 'anonymous');
+  scope.decorateRequest('principal', null);
   scope.addHook('onRoute', (route: RouteOptions) => {
     if (!route.config?.public && !route.config?.permission) throw new Error(`route ${route.method} ${route.url} declares no permission`);
   });

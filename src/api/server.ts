@@ -3,6 +3,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { IncomingMessage } from 'node:http';
@@ -25,7 +26,10 @@ import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { manufacturerRoutes } from './routes/manufacturers.ts';
 import { ocspRoutes, type OcspResponder } from '../ocsp/routes.ts';
 import { profileRoutes } from './routes/profiles.ts';
+import { sessionRoutes } from './routes/session.ts';
+import { statsRoutes } from './routes/stats.ts';
 import { tokenRoutes } from './routes/tokens.ts';
+import { uiRoutes } from './routes/ui.ts';
 import type { Api, ApiDeps } from './types.ts';
 import { validatorCompiler } from './validation.ts';
 
@@ -40,8 +44,9 @@ function requestId(request: IncomingMessage): string {
 async function adminRoutes(scope: Api, deps: ApiDeps, root: FastifyInstance): Promise<void> {
   requireAuth(scope, deps.ctx);
   openApiRoute(scope, root);
-  for (const routes of [deviceRoutes, bootstrapTokenRoutes, certificateRoutes, caRoutes, profileRoutes, manufacturerRoutes, auditRoutes, tokenRoutes, discoveryRoutes]) routes(scope, deps);
+  for (const routes of [deviceRoutes, bootstrapTokenRoutes, certificateRoutes, caRoutes, profileRoutes, manufacturerRoutes, auditRoutes, tokenRoutes, statsRoutes, discoveryRoutes]) routes(scope, deps);
   for (const routes of [alertRoutes, lifecycleRoutes]) routes(scope, deps);
+  sessionRoutes(scope, deps, root);
 }
 
 export interface ApiOptions {
@@ -74,7 +79,10 @@ export async function buildApi(ctx: Context, options: ApiOptions = {}): Promise<
   const deps: ApiDeps = { ctx, metrics: new ApiMetrics() };
   deps.metrics.observe(app);
   await registerOpenApi(app);
+  // Parses the dashboard's session cookie (src/api/session-cookie.ts) before authentication runs.
+  await app.register(cookie);
   healthRoutes(app, deps);
+  uiRoutes(app);
   caFileRoutes(app, deps);
   await ocspRoutes(app, deps, options.ocsp);
   crlRoutes(app, deps);

@@ -18,6 +18,7 @@ import { registerManufacturer } from './commands/manufacturer.ts';
 import { registerProfile } from './commands/profile.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerToken } from './commands/token.ts';
+import { registerUser } from './commands/user.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -70,6 +71,7 @@ export function buildProgram(): Command {
   registerCrl(program);
   registerFirmware(program);
   registerToken(program);
+  registerUser(program);
   registerAudit(program);
   registerLifecycle(program);
   registerAlert(program);

@@ -91,6 +91,16 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** The web dashboard at /ui/: how long a person's sign-in lasts. */
+    dashboard: Type.Object(
+      {
+        /** A session ends this long after sign-in, however active. */
+        sessionHours: Type.Integer({ minimum: 1, maximum: 7 * 24, default: 8 }),
+        /** A session unused this long ends earlier. */
+        idleMinutes: Type.Integer({ minimum: 1, maximum: 24 * 60, default: 30 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     /** Scheduled lifecycle jobs, their policies and alert webhooks (src/config/lifecycle.ts, docs/lifecycle.md). */
     lifecycle: LifecycleSchema,
     /** The hierarchy `init` creates on first start. */

@@ -279,6 +279,32 @@ export interface DiscoveryFindingsTable {
   resolved_at: string | null;
 }
 
+/** People who sign in to the web dashboard (`fleetpki user create`); machines use API tokens. */
+export type UserStatus = 'active' | 'disabled';
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  role: Role;
+  /** "scrypt$<log2 N>$<r>$<p>$<salt base64>$<hash base64>": the parameters travel with the hash. */
+  password_hash: string;
+  status: UserStatus;
+  created_at: string;
+  updated_at: string;
+  last_sign_in_at: string | null;
+}
+
+/** A dashboard sign-in. The cookie carries a 256-bit random id; only its SHA-256 is stored. */
+export interface SessionsTable {
+  id_hash: string;
+  user_id: string;
+  created_at: string;
+  /** Absolute end, however active the session. */
+  expires_at: string;
+  /** Written at most once a minute; a session idle longer than the configured limit ends. */
+  last_seen_at: string;
+}
+
 /** Lifecycle jobs (src/lifecycle): one row per job; whoever holds it may run the job until expires_at. */
 export interface JobLeasesTable {
   job: string;
@@ -370,6 +396,8 @@ export interface Database {
   discovered_certificates: DiscoveredCertificatesTable;
   discovery_sightings: DiscoverySightingsTable;
   discovery_findings: DiscoveryFindingsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
   job_leases: JobLeasesTable;
   job_runs: JobRunsTable;
   alerts: AlertsTable;

@@ -1,0 +1,198 @@
+// The dashboard in a real browser: Debian's headless Chromium driven by playwright-core
+// against a fleetpki started here. A person signs in, finds a device, revokes its
+// certificate after confirming and sees the overview change; an auditor sees no action
+// and is refused by the server when forcing one; a cookie request without the CSRF token
+// is refused. Skipped, with the reason printed, where chromium is not installed.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { startServer } from '../../src/api/server.ts';
+import { createUser } from '../../src/app/users.ts';
+import { chromiumMissing, launchBrowser, type Browser } from '../../scripts/browser.ts';
+import { openTestFleet, opensslCsr, type TestFleet } from '../helpers/context.ts';
+
+const missing = chromiumMissing();
+if (missing) console.log(`# skipping the browser tests: ${missing}`);
+
+const PASSWORD = 'browser test password';
+
+describe('dashboard in Chromium', { skip: missing ?? false, timeout: 90_000 }, () => {
+  let fleet: TestFleet;
+  let server: { url: string; close(): Promise<void> };
+  let browser: Browser;
+  const devices: Record<string, { id: string; certificateId: string }> = {};
+  /** Every URL the browser asked for, to prove it never left the fleetpki server. */
+  const requested: string[] = [];
+  const pageErrors: string[] = [];
+
+  async function api(method: string, path: string, body?: unknown): Promise<any> {
+    const response = await fetch(`${server.url}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${fleet.adminToken}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const data: any = await response.json();
+    if (!response.ok) throw new Error(`${method} ${path}: ${JSON.stringify(data)}`);
+    return data;
+  }
+
+  before(async () => {
+    fleet = await openTestFleet({ listen: '127.0.0.1:0' });
+    server = await startServer(fleet.ctx);
+    await createUser(fleet.ctx, 'olivia', 'operator', PASSWORD, 'test');
+    await createUser(fleet.ctx, 'audra', 'auditor', PASSWORD, 'test');
+    for (const serial of ['PUMP-0041', 'PUMP-0042', 'VALVE-0007']) {
+      const device = await api('POST', '/devices', { externalSerial: serial, deviceClass: 'sensor', environment: 'production', owner: 'plant-ops', site: 'plant-north' });
+      const issued = await api('POST', '/certificates', { csr: opensslCsr(fleet.dir).pem, profile: 'sensor', deviceId: device.id });
+      devices[serial] = { id: device.id, certificateId: issued.certificate.id };
+    }
+    browser = await launchBrowser();
+    browser.context.on('request', (request) => requested.push(request.url()));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    await fleet?.close();
+  });
+
+  async function openPage(): Promise<Page> {
+    const page = await browser.context.newPage();
+    page.setDefaultTimeout(10_000);
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !/status of 40[13]/.test(message.text())) pageErrors.push(message.text());
+    });
+    return page;
+  }
+
+  async function signIn(page: Page, username: string, password = PASSWORD): Promise<void> {
+    await browser.context.clearCookies();
+    await page.goto(`${server.url}/ui/`);
+    await page.fill('#username', username);
+    await page.fill('#password', password);
+    await page.click('[data-testid=password-form] button[type=submit]');
+  }
+
+  /** The number a counter on the overview shows. */
+  async function counter(page: Page, testid: string): Promise<number> {
+    const text = await page.locator(`[data-testid=${testid}] .stat-value`).textContent();
+    return Number(text!.replace(/,/g, ''));
+  }
+
+  it('an operator signs in, finds a device, revokes its certificate after confirming, and the overview shows it', async () => {
+    const page = await openPage();
+    await signIn(page, 'olivia');
+    await page.waitForSelector('[data-testid=expiry-chart]');
+    assert.equal(await page.locator('[data-testid=who]').textContent(), 'oliviaoperatorSign out');
+    assert.equal(await counter(page, 'certificates-valid'), 3);
+    assert.equal(await counter(page, 'certificates-revoked'), 0);
+    assert.equal(await page.locator('[data-testid=expiry-chart] rect[data-count="3"]').count(), 1, 'three 30-day certificates expire on one day');
+
+    await page.click('nav.main-nav >> text=Devices');
+    await page.fill('#filter-q', 'pump-0042');
+    await page.click('form.filters button[type=submit]');
+    await page.waitForFunction('document.querySelectorAll("[data-testid=devices] tbody tr").length === 1');
+    await page.click('[data-testid=devices] >> text=PUMP-0042');
+    await page.waitForSelector('h1:has-text("Device PUMP-0042")');
+    const row = page.locator('[data-testid=device-certificates] tbody tr');
+    assert.equal(await row.count(), 1);
+    assert.equal(await row.locator('.badge').textContent(), 'valid');
+
+    // Cancelling the confirmation changes nothing.
+    await row.locator('button[data-action=revoke]').click();
+    await page.click('dialog[open] [data-testid=cancel]');
+    assert.equal(await page.locator('dialog').count(), 0);
+    assert.equal((await api('GET', `/certificates/${devices['PUMP-0042'].certificateId}`)).status, 'valid');
+
+    await row.locator('button[data-action=revoke]').click();
+    const dialog = page.locator('dialog[open]');
+    assert.match((await dialog.locator('p').textContent())!, /cannot be undone/);
+    await dialog.locator('select[name=reason]').selectOption('keyCompromise');
+    await dialog.locator('[data-testid=confirm]').click();
+    await page.waitForSelector('[data-testid=notice]:has-text("revoked (keyCompromise)")');
+    assert.equal(await page.locator('[data-testid=device-certificates] tbody tr .badge').textContent(), 'revoked');
+    assert.ok(await page.locator('[data-testid=audit] td:has-text("certificate.revoke")').count() >= 1, 'the device page shows the audit event');
+
+    const stored = await api('GET', `/certificates/${devices['PUMP-0042'].certificateId}`);
+    assert.equal(stored.status, 'revoked');
+    assert.equal(stored.revocationReason, 'keyCompromise');
+    const [event] = (await api('GET', `/audit?action=certificate.revoke&target=certificate:${stored.id}`)).items;
+    assert.equal(event.actor, 'user:olivia');
+
+    await page.click('nav.main-nav >> text=Overview');
+    await page.waitForSelector('[data-testid=expiry-chart]');
+    assert.equal(await counter(page, 'certificates-revoked'), 1);
+    assert.equal(await counter(page, 'certificates-valid'), 2);
+    await page.close();
+  });
+
+  it('an auditor sees no action buttons, and the server refuses a forced revocation with 403', async () => {
+    const page = await openPage();
+    await signIn(page, 'audra');
+    await page.waitForSelector('[data-testid=expiry-chart]');
+    const target = devices['VALVE-0007'];
+    await page.goto(`${server.url}/ui/#/devices/${target.id}`);
+    await page.waitForSelector('[data-testid=device-certificates]');
+    assert.equal(await page.locator('button[data-action]').count(), 0, 'no suspend, decommission or revoke');
+    await page.goto(`${server.url}/ui/#/certificates/${target.certificateId}`);
+    await page.waitForSelector('h1:has-text("Certificate")');
+    assert.equal(await page.locator('button[data-action]').count(), 0);
+
+    // Forcing it from the page, with the session's own CSRF token: the role decides.
+    const forced = await page.evaluate(async (id) => {
+      const session: any = await (await fetch('/api/v1/session')).json();
+      const response = await fetch(`/api/v1/certificates/${id}/revoke`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrfToken },
+        body: '{}',
+      });
+      return { status: response.status, body: (await response.json()) as any };
+    }, target.certificateId);
+    assert.equal(forced.status, 403);
+    assert.match(forced.body.error.message, /auditor role may not operate/);
+    assert.equal((await api('GET', `/certificates/${target.certificateId}`)).status, 'valid');
+    await page.close();
+  });
+
+  it('a state-changing request with the session cookie but without the CSRF token is refused', async () => {
+    const page = await openPage();
+    await signIn(page, 'olivia');
+    await page.waitForSelector('[data-testid=expiry-chart]');
+    const target = devices['VALVE-0007'];
+    const attempt = await page.evaluate(async (id) => {
+      const response = await fetch(`/api/v1/devices/${id}/suspend`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      return { status: response.status, body: (await response.json()) as any };
+    }, target.id);
+    assert.equal(attempt.status, 403);
+    assert.match(attempt.body.error.message, /CSRF token/);
+    assert.equal((await api('GET', `/devices/${target.id}`)).status, 'active');
+    await page.close();
+  });
+
+  it('a wrong password is refused with one message; an API token signs in; signing out ends it', async () => {
+    const page = await openPage();
+    await signIn(page, 'olivia', 'not the password');
+    await page.waitForSelector('[data-testid=sign-in-error]:has-text("wrong username or password")');
+    const refused = (await api('GET', '/audit?action=session.sign-in&outcome=refused')).items;
+    assert.equal(refused[0].target, 'user:olivia');
+
+    await page.fill('#token', fleet.adminToken);
+    await page.click('[data-testid=token-form] button[type=submit]');
+    await page.waitForSelector('[data-testid=expiry-chart]');
+    assert.match((await page.locator('[data-testid=who]').textContent())!, /initial-admin\s*admin/);
+    await page.click('[data-testid=sign-out]');
+    await page.waitForSelector('[data-testid=password-form]');
+    await page.reload();
+    await page.waitForSelector('[data-testid=password-form]');
+    await page.close();
+  });
+
+  it('the browser only ever talked to fleetpki, and no page raised an error', () => {
+    assert.ok(requested.length > 20);
+    const elsewhere = requested.filter((url) => !url.startsWith(server.url) && !url.startsWith('blob:') && !url.startsWith('data:'));
+    assert.deepEqual(elsewhere, []);
+    assert.deepEqual(pageErrors, []);
+  });
+});
