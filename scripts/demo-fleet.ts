@@ -8,13 +8,20 @@
 // had been requested on an earlier day; the issuing CAs are new, so a certificate's
 // notBefore is cut to its CA's and the lifetime ends where it would have.
 
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { issueCertificate } from '../src/ca/issue.ts';
 import type { Context } from '../src/app/context.ts';
 import { createDevice, decommissionDevice, suspendDevice } from '../src/app/devices.ts';
 import { revokeCertificate } from '../src/app/certificates.ts';
 import { getProfile } from '../src/app/profiles.ts';
 import { createUser } from '../src/app/users.ts';
+import { importBundle } from '../src/discovery/import.ts';
+import { runJobNow } from '../src/lifecycle/operations.ts';
+import { lifecycleFor } from '../src/lifecycle/service.ts';
 import { approve } from '../src/ra/approve.ts';
 import type { CertificatesTable, Criticality, DevicesTable } from '../src/store/schema.ts';
 import { buildCsr } from '../src/x509/csr-build.ts';
@@ -102,6 +109,9 @@ export async function seedDemoFleet(ctx: Context, perKind = 40): Promise<DemoFle
     }
   }
   const renewed = await incidents(ctx, devices, certificates);
+  // The lifecycle's passes raise the alerts such a fleet has: renewals due, drift.
+  for (const job of ['expiry', 'renewal-due', 'renewal-failed', 'orphans', 'drift']) await runJobNow(lifecycleFor(ctx), job, ACTOR);
+  await importBundle(ctx, strayCertificates(), 'historian-export', {}, ACTOR);
   return { devices, certificates, renewed };
 }
 
@@ -124,4 +134,26 @@ async function incidents(ctx: Context, devices: DevicesTable[], certificates: Ce
   await suspendDevice(ctx, withCert[20].id, 'user:olivia');
   await decommissionDevice(ctx, withCert[60].id, 'retired', 'user:alice');
   return renewed;
+}
+
+/**
+ * Certificates from outside fleetpki, as an audit of a plant network turns them up: a
+ * self-signed HMI certificate with a 1024-bit RSA key and SHA-1, and a self-signed web
+ * server. Made by openssl, imported like an uploaded bundle.
+ */
+function strayCertificates(): Buffer {
+  const dir = mkdtempSync(join(tmpdir(), 'fleetpki-demo-'));
+  try {
+    const make = (name: string, args: string[]) => {
+      const out = join(dir, `${name}.pem`);
+      execFileSync('openssl', ['req', '-x509', '-nodes', '-keyout', join(dir, `${name}.key`), '-out', out, ...args], { stdio: 'ignore' });
+      return readFileSync(out);
+    };
+    return Buffer.concat([
+      make('hmi', ['-newkey', 'rsa:1024', '-sha1', '-days', '400', '-subj', '/CN=legacy-hmi.plant.local']),
+      make('historian', ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-days', '20', '-subj', '/O=Plant IT/CN=historian.plant.local']),
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -50,12 +50,13 @@ try {
     };
     await shoot('overview', '#/overview', '[data-testid=expiry-chart]', true);
     await shoot('risk', '#/risk', 'h1');
+    await shoot('alerts', '#/alerts', '[data-testid=alerts]');
     await shoot('devices', '#/devices?environment=production', '[data-testid=devices]');
     await shoot('device', `#/devices/${fleet.renewed.id}`, '[data-testid=device-certificates]', true);
     await shoot('certificates', '#/certificates?status=valid', '[data-testid=certificates]');
     await shoot('audit-log', '#/audit', '[data-testid=audit]');
     await shoot('cas', '#/cas', '[data-testid=cas]');
-    await shoot('findings', '#/findings', 'h1');
+    await shoot('findings', '#/findings', '[data-testid=findings]');
   } finally {
     await browser.close();
     await server.close();

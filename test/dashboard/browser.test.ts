@@ -5,6 +5,9 @@
 // is refused. Skipped, with the reason printed, where chromium is not installed.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { startServer } from '../../src/api/server.ts';
@@ -128,6 +131,37 @@ describe('dashboard in Chromium', { skip: missing ?? false, timeout: 90_000 }, (
     await page.close();
   });
 
+  it('an operator acknowledges an alert and resolves a discovery finding, each after confirming', async () => {
+    // The revocation above left PUMP-0042 active without a valid certificate: drift.
+    await api('POST', '/lifecycle/jobs/drift/run');
+    const selfSigned = join(fleet.dir, 'stray.pem');
+    execFileSync('openssl', ['req', '-x509', '-nodes', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-keyout', join(fleet.dir, 'stray.key'), '-out', selfSigned, '-days', '300', '-subj', '/CN=stray.plant.local'], { stdio: 'ignore' });
+    await api('POST', '/discovery/imports', { pem: readFileSync(selfSigned, 'utf8'), label: 'browser-test' });
+
+    const page = await openPage();
+    await signIn(page, 'olivia');
+    const alert = page.locator('[data-testid=alerts] tr:has-text("drift.active-without-certificate")');
+    await alert.locator('button[data-action=acknowledge]').click();
+    await page.fill('dialog[open] input[name=note]', 'replacement ordered');
+    await page.click('dialog[open] [data-testid=confirm]');
+    await page.waitForSelector('[data-testid=notice]:has-text("Alert acknowledged")');
+    const [acked] = (await api('GET', `/alerts?kind=drift.active-without-certificate&subject=device:${devices['PUMP-0042'].id}`)).items;
+    assert.equal(acked.state, 'acknowledged');
+    assert.equal(acked.acknowledgedBy, 'user:olivia');
+
+    await page.click('nav.main-nav >> text=Findings');
+    const finding = page.locator('[data-testid=findings] tr:has-text("self-signed")');
+    await finding.locator('button[data-action=resolve]').click();
+    await page.selectOption('dialog[open] select[name=action]', 'dismiss');
+    await page.fill('dialog[open] input[name=text]', 'test fixture on the lab bench');
+    await page.click('dialog[open] [data-testid=confirm]');
+    await page.waitForSelector('[data-testid=notice]:has-text("Finding resolved (dismiss)")');
+    const dismissed = (await api('GET', '/discovery/findings?kind=self-signed&status=dismissed')).items;
+    assert.equal(dismissed.length, 1);
+    assert.equal(dismissed[0].resolvedBy, 'user:olivia');
+    await page.close();
+  });
+
   it('an auditor sees no action buttons, and the server refuses a forced revocation with 403', async () => {
     const page = await openPage();
     await signIn(page, 'audra');
@@ -139,6 +173,11 @@ describe('dashboard in Chromium', { skip: missing ?? false, timeout: 90_000 }, (
     await page.goto(`${server.url}/ui/#/certificates/${target.certificateId}`);
     await page.waitForSelector('h1:has-text("Certificate")');
     assert.equal(await page.locator('button[data-action]').count(), 0);
+    for (const [hash, ready] of [['#/alerts', 'alerts'], ['#/findings', 'findings']]) {
+      await page.goto(`${server.url}/ui/${hash}`);
+      await page.waitForSelector(`[data-testid=${ready}]`);
+      assert.equal(await page.locator('button[data-action]').count(), 0, hash);
+    }
 
     // Forcing it from the page, with the session's own CSRF token: the role decides.
     const forced = await page.evaluate(async (id) => {

@@ -177,6 +177,20 @@ describe('dashboard sessions', () => {
     assert.equal((await d.asUser(session, 'GET', '/api/v1/devices')).statusCode, 401);
   });
 
+  it('asking whether anyone is signed in, with no credentials at all, is a 401 without an audit event', async () => {
+    const before = (await d.audit({ action: 'api.auth' })).length;
+    const probe = await d.call('GET', '/api/v1/session', { token: null });
+    assert.equal(probe.statusCode, 401);
+    assert.equal((await d.audit({ action: 'api.auth' })).length, before, 'the dashboard asks this on every visit');
+    const badToken = await d.call('GET', '/api/v1/session', { token: 'fpk_wrong' });
+    assert.equal(badToken.statusCode, 401);
+    const ended = await d.call('GET', '/api/v1/session', { token: null, headers: { cookie: 'fleetpki_session=not-a-session' } });
+    assert.equal(ended.statusCode, 401);
+    assert.equal((await d.audit({ action: 'api.auth' })).length, before + 2, 'a wrong token or an unknown session is audited');
+    assert.equal((await d.call('GET', '/api/v1/devices', { token: null })).statusCode, 401);
+    assert.equal((await d.audit({ action: 'api.auth' })).length, before + 3, 'other routes audit anonymous requests as before');
+  });
+
   it('a bearer token wins over a cookie, and sign-in needs no token', async () => {
     const session = await d.session(auditor);
     const response = await d.call('GET', '/api/v1/session', { headers: { cookie: session.cookie } });

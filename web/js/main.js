@@ -4,6 +4,7 @@
 import { currentSession, signOut, whenSignedOut } from './api.js';
 import { errorPanel, takeNotice } from './components/notice.js';
 import { h, replace } from './dom.js';
+import * as alerts from './pages/alerts.js';
 import * as audit from './pages/audit.js';
 import * as cas from './pages/cas.js';
 import * as certificate from './pages/certificate.js';
@@ -23,6 +24,7 @@ import { resolve } from './router.js';
 const ROUTES = [
   ['/overview', overview.render],
   ['/risk', risk.render],
+  ['/alerts', alerts.render],
   ['/devices', devices.render],
   ['/devices/:id', device.render],
   ['/certificates', certificates.render],
@@ -38,6 +40,7 @@ const ROUTES = [
 const NAV = [
   ['/overview', 'Overview'],
   ['/risk', 'Risk'],
+  ['/alerts', 'Alerts'],
   ['/devices', 'Devices'],
   ['/certificates', 'Certificates'],
   ['/cas', 'CAs'],

@@ -7,7 +7,7 @@ const TONES = {
   active: 'good', valid: 'good', success: 'good', resolved: 'good', acknowledged: 'muted',
   registered: 'info', open: 'warn', on_hold: 'warn', suspended: 'warn', refused: 'bad', error: 'bad',
   revoked: 'bad', decommissioned: 'muted', retired: 'muted', dismissed: 'muted', expired: 'bad',
-  critical: 'bad', high: 'warn', medium: 'info', low: 'muted',
+  critical: 'bad', high: 'warn', medium: 'info', low: 'muted', warning: 'warn', info: 'info',
 };
 
 /** @param {string} status @param {string} [text] */

@@ -5,10 +5,10 @@ import { api, query } from '../api.js';
 import { badge } from '../components/badge.js';
 import { expiryChart } from '../components/chart.js';
 import { table } from '../components/table.js';
-import { unavailable } from '../components/unavailable.js';
 import { h } from '../dom.js';
 import { addDays, count, dateTime } from '../format.js';
 import { link } from '../router.js';
+import { alertsPanel } from './alerts.js';
 import { auditTarget } from './audit.js';
 
 /**
@@ -91,7 +91,7 @@ export async function render(view) {
     api('GET', '/stats/summary'),
     api('GET', '/stats/expiry-timeline?days=90'),
     recentActivity(),
-    unavailable('Lifecycle alerts', 'GET /api/v1/alerts'),
+    alertsPanel(view, { limit: 6 }),
   ]);
   return h('div', null,
     h('h1', null, 'Overview'),
