@@ -2,7 +2,8 @@
 // operators run it) against `openssl ocsp` as a responder (-multi 2: two worker processes, one
 // per core here) over the same certificates, signer key and requests, in the same run. The load
 // is 32 concurrent keep-alive HTTP clients posting pre-built requests (made by `openssl ocsp
-// -reqout`) on loopback; each phase stops at BENCH_MAX_OPS requests or BENCH_SECONDS.
+// -reqout`) on loopback; each phase stops at BENCH_MAX_OPS requests or BENCH_SECONDS, split
+// into interleaved rounds.
 //
 // Phases: fleetpki pre-signed (no nonce: the RFC 5019 hot path), fleetpki with a nonce (signed
 // on demand, like every openssl answer), and openssl. Ratios are fleetpki / openssl.
@@ -32,6 +33,9 @@ import { format, measure, type Rate } from './measure.ts';
 const CONCURRENCY = 32;
 const MAX_SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const MAX_OPS = Number(process.env.BENCH_MAX_OPS ?? 50_000);
+/** Phases alternate in short rounds, so that a change in the machine's load hits every phase alike. */
+const ROUNDS = 3;
+const PHASE_SECONDS = MAX_SECONDS / ROUNDS;
 const CERTIFICATES = 200;
 const NONCE_REQUESTS = 50;
 const ROOT = resolve(import.meta.dirname, '..');
@@ -131,22 +135,25 @@ function startFleetpki(dir: string, config: string): Promise<{ url: string; chil
   });
 }
 
-/** `openssl ocsp` as a responder, in a process group of its own so that its workers stop with it. */
+/** `openssl ocsp` as a responder; it leads a process group of its own, so that its workers stop with it. */
 async function startOpenssl(files: Prepared['files'], probe: Buffer): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const args = ['ocsp', '-index', files.index, '-port', String(port), '-rsigner', files.signerCert, '-rkey', files.signerKey, '-CA', files.issuer, '-multi', '2', '-nmin', '60'];
-  const child = spawn('openssl', args, { stdio: 'ignore', detached: true });
+  // Not `detached`: with -multi, openssl makes itself a process group leader, which fails in a new session.
+  const child = spawn('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
   const url = `http://127.0.0.1:${port}/`;
-  const answers = () => fetch(url, { method: 'POST', body: probe, signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false);
+  const answers = () => fetch(url, { method: 'POST', body: probe, signal: AbortSignal.timeout(1000) }).then((r) => r.ok, (e) => (stderr += `${e.cause ?? e}\n`, false));
   for (let i = 0; i < 100; i++) {
     if (await answers()) return { url, child };
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error('openssl ocsp did not start listening');
+  throw new Error(`openssl ocsp did not answer:\n${stderr}`);
 }
 
 /** 32 keep-alive clients POSTing the requests round-robin; every answer must be a successful OCSP response. */
-async function load(url: string, requests: Buffer[], maxOps = MAX_OPS): Promise<Rate> {
+async function load(url: string, requests: Buffer[], maxOps = Math.ceil(MAX_OPS / ROUNDS)): Promise<Rate> {
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const post = (body: Buffer) =>
     new Promise<Buffer>((done, fail) => {
@@ -166,7 +173,7 @@ async function load(url: string, requests: Buffer[], maxOps = MAX_OPS): Promise<
         // OCSPResponse ::= SEQUENCE { ENUMERATED 0 (successful), [0] ResponseBytes }: long-form length, then 0a 01 00.
         if (answer.length < 16 || answer.subarray(2, 16).indexOf(Buffer.from([0x0a, 0x01, 0x00])) < 0) throw new Error(`not a successful OCSP response: ${answer.subarray(0, 16).toString('hex')}`);
       },
-      { concurrency: CONCURRENCY, maxOps, maxSeconds: MAX_SECONDS },
+      { concurrency: CONCURRENCY, maxOps, maxSeconds: PHASE_SECONDS },
     );
   } finally {
     agent.destroy();
@@ -174,11 +181,19 @@ async function load(url: string, requests: Buffer[], maxOps = MAX_OPS): Promise<
 }
 
 /** fleetpki drains on SIGTERM; openssl's -multi parent does not act on it, so its group gets SIGKILL. */
+/** Rounds added up; latency is the median round's p50 and the worst round's p99. */
+function combine(rates: Rate[]): Rate {
+  const ops = rates.reduce((sum, r) => sum + r.ops, 0);
+  const seconds = rates.reduce((sum, r) => sum + r.seconds, 0);
+  const p50s = rates.map((r) => r.p50ms!).sort((a, b) => a - b);
+  return { ops, seconds, perSecond: ops / seconds, p50ms: p50s[Math.floor(p50s.length / 2)], p99ms: Math.max(...rates.map((r) => r.p99ms!)) };
+}
+
 function stop(child: ChildProcess, group: boolean): Promise<void> {
   return new Promise((done) => {
     if (child.exitCode !== null || child.signalCode !== null) return done();
     child.on('exit', () => done());
-    if (group) process.kill(-child.pid!, 'SIGKILL');
+    if (group) process.kill(-child.pid!, 'SIGKILL'); // the group openssl -multi leads: parent and workers
     else child.kill('SIGTERM');
   });
 }
@@ -196,12 +211,16 @@ async function main(): Promise<void> {
     children.push([openssl.child, true]);
 
     await load(fleetpki.url, plain, plain.length * 2); // first queries sign; the rest of the run is the pre-signed path
-    const preSigned = await load(fleetpki.url, plain);
-    const nonce = await load(fleetpki.url, withNonce);
     await load(openssl.url, plain, 500); // warm-up
-    const baseline = await load(openssl.url, plain);
+    const rounds: Record<'baseline' | 'preSigned' | 'nonce', Rate[]> = { baseline: [], preSigned: [], nonce: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      rounds.baseline.push(await load(openssl.url, plain));
+      rounds.preSigned.push(await load(fleetpki.url, plain));
+      rounds.nonce.push(await load(fleetpki.url, withNonce));
+    }
+    const [baseline, preSigned, nonce] = [combine(rounds.baseline), combine(rounds.preSigned), combine(rounds.nonce)];
 
-    console.log(`OCSP responder benchmark (${certs.length} certificates, ECDSA P-256 signer, ${CONCURRENCY} concurrent keep-alive clients, loopback, ≤${MAX_SECONDS} s per phase)`);
+    console.log(`OCSP responder benchmark (${certs.length} certificates, ECDSA P-256 signer, ${CONCURRENCY} concurrent keep-alive clients, loopback, ${ROUNDS} interleaved rounds of ≤${PHASE_SECONDS.toFixed(1)} s per phase)`);
     console.log(`  openssl ocsp -multi 2 (signs every answer)   ${format(baseline)}`);
     console.log(`  fleetpki serve, pre-signed (no nonce)        ${format(preSigned)}   ratio to openssl ${(preSigned.perSecond / baseline.perSecond).toFixed(2)}`);
     console.log(`  fleetpki serve, nonce (signed on demand)     ${format(nonce)}   ratio to openssl ${(nonce.perSecond / baseline.perSecond).toFixed(2)}`);

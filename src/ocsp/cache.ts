@@ -59,6 +59,12 @@ export class ResponseCache {
     return entry;
   }
 
+  /** A response still valid at `now`, without counting it as served (for its status alone). */
+  peek(key: string, now: number): CachedResponse | undefined {
+    const entry = this.#entries.get(key);
+    return entry && entry.caching.nextUpdate.getTime() > now ? entry : undefined;
+  }
+
   /**
    * Stores a response signed from a status read when the epoch was `epoch`. Refused (false)
    * when a revocation came in between: the status may predate it.

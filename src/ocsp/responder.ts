@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { Context, RevocationEvent } from '../app/context.ts';
 import { parseOcspRequest, type CertId, type OcspRequest } from '../x509/ocsp-request.ts';
-import { errorResponse, type OcspStatus } from '../x509/ocsp.ts';
+import { errorResponse, type CertStatus, type OcspStatus } from '../x509/ocsp.ts';
 import { cacheKey, ResponseCache, type CachedResponse, type HttpCaching } from './cache.ts';
 import { NotAuthoritative, statusForError } from './errors.ts';
 import { IssuerIndex } from './issuer-index.ts';
@@ -150,9 +150,15 @@ export class OcspResponder {
     // One response has one signer, and a delegated signer speaks for its own CA only.
     if (caIds.some((id) => id !== caIds[0])) throw new NotAuthoritative('the CertIDs name different CAs; ask about each CA in a request of its own');
     const answers: Answered[] = [];
-    for (const certId of request.certIds) answers.push({ certId, status: (await lookupStatus(this.#ctx.db, caIds[0], certId.serialHex)).status });
+    for (const certId of request.certIds) answers.push({ certId, status: await this.#currentStatus(caIds[0], certId) });
     const signed = await this.#sign(caIds[0], answers, request.nonce ? [request.nonce] : []);
     return { der: signed.der, status: 'successful', caching: request.nonce ? null : signed.caching, source: 'signed' };
+  }
+
+  /** A pre-signed response's status is as current as the store's (revocations replace it), and costs no query. */
+  async #currentStatus(caId: string, certId: CertId): Promise<CertStatus> {
+    const cached = this.cache.peek(cacheKey(certId), this.#clock().getTime());
+    return cached ? cached.status : (await lookupStatus(this.#ctx.db, caId, certId.serialHex)).status;
   }
 
   async #sign(caId: string, answers: Answered[], extensions: Buffer[]): Promise<SignedResponse> {
