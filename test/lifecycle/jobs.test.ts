@@ -11,6 +11,7 @@ import type { OrphanRow } from '../../src/lifecycle/certificate-queries.ts';
 import { listAlerts, runJobNow } from '../../src/lifecycle/operations.ts';
 import { orphanCause, orphanDecision } from '../../src/lifecycle/orphan-policy.ts';
 import { renewalPhase } from '../../src/lifecycle/renewal-phase.ts';
+import { LifecycleScheduler } from '../../src/lifecycle/scheduler.ts';
 import { createLifecycle, type Lifecycle } from '../../src/lifecycle/service.ts';
 import { getCertificate } from '../../src/store/repos/certificates.ts';
 import { device, issue, openLifecycleFleet, testClock } from './helpers.ts';
@@ -136,5 +137,39 @@ describe('drift, missing devices, stale CRLs and failing jobs', () => {
     clock.advance(1000);
     assert.equal((await run('flaky')).outcome, 'success');
     assert.equal((await active('job.failed')).length, 0);
+  });
+
+  test('the scheduler refuses to start with a webhook secret it cannot read', () => {
+    const webhook = { name: 'ops', url: 'http://127.0.0.1:9/', kinds: [], minSeverity: 'info' as const, sendResolved: false };
+    const missing = { ...lc, config: { ...lc.config, webhooks: [{ ...webhook, secretFile: '/nonexistent/secret' }] } };
+    assert.throws(() => new LifecycleScheduler(missing).start(), /cannot read the secret of webhook ops from \/nonexistent\/secret/);
+    const unset = { ...lc, env: {}, config: { ...lc.config, webhooks: [{ ...webhook, secretEnv: 'OPS_SECRET' }] } };
+    assert.throws(() => new LifecycleScheduler(unset).start(), /should be in \$OPS_SECRET, which is not set/);
+    const short = { ...lc, env: { OPS_SECRET: 'short' }, config: { ...lc.config, webhooks: [{ ...webhook, secretEnv: 'OPS_SECRET' }] } };
+    assert.throws(() => new LifecycleScheduler(short).start(), /shorter than 16 characters/);
+  });
+
+  test('stopping the scheduler aborts a running job between items, records it, and leaves no timer', async () => {
+    const slow = {
+      name: 'slow',
+      description: 'waits until aborted',
+      run: ({ signal }: { signal: AbortSignal }) => new Promise<Record<string, number>>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+    };
+    const scheduled = createLifecycle(fleet.ctx, { clock: clock.clock, instanceId: 'stopper', jobs: [slow] });
+    clock.advance(7_200_000);
+    const scheduler = new LifecycleScheduler(scheduled);
+    scheduler.start();
+    let running;
+    for (let i = 0; i < 200 && !running; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      running = await fleet.ctx.db.selectFrom('job_runs').selectAll().where('job', '=', 'slow').where('outcome', '=', 'running').executeTakeFirst();
+    }
+    assert.ok(running, 'the first tick reached the slow job');
+    await scheduler.stop();
+    const row = await fleet.ctx.db.selectFrom('job_runs').selectAll().where('id', '=', running.id).executeTakeFirstOrThrow();
+    assert.deepEqual([row.outcome, row.error], ['error', 'aborted: the scheduler is stopping']);
+    assert.equal((await active('job.failed')).length, 0, 'being stopped is not a failure of the job');
+    const lease = await fleet.ctx.db.selectFrom('job_leases').selectAll().where('job', '=', 'slow').executeTakeFirstOrThrow();
+    assert.equal(lease.expires_at, clock.now().toISOString(), 'the lease is released for the other instances');
   });
 });
