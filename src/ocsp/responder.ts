@@ -140,7 +140,7 @@ export class OcspResponder {
       const epoch = this.cache.epoch;
       const { status, certificateId } = await lookupStatus(this.#ctx.db, caId, certId.serialHex);
       const signed = await this.#sign(caId, [{ certId, status }], []);
-      const entry: CachedResponse = { der: signed.der, caching: signed.caching, certId, caId, certificateId, status, used: false };
+      const entry: CachedResponse = { der: own(signed.der), caching: signed.caching, certId: ownCertId(certId), caId, certificateId, status, used: false };
       if (this.cache.set(key, entry, epoch) || attempt >= MAX_FILL_ATTEMPTS) return entry;
     }
   }
@@ -180,4 +180,20 @@ export class OcspResponder {
     else this.#log.debug({ reason: (error as Error).message, status }, 'OCSP request refused');
     return { der: errorResponse(status), status, caching: null, source: 'error' };
   }
+}
+
+/**
+ * A copy on memory of its own. Small Buffers are views into shared 8 KiB slabs (the request
+ * body's, Buffer.concat's); a cached view would keep its whole slab alive, several KiB a response.
+ */
+function own(bytes: Buffer): Buffer {
+  const copy = new Uint8Array(bytes);
+  return Buffer.from(copy.buffer, 0, copy.length);
+}
+
+/** The hashes are views into the CertID's bytes; one copy serves all three. */
+function ownCertId(certId: CertId): CertId {
+  const der = own(certId.der);
+  const view = (part: Buffer) => der.subarray(part.byteOffset - certId.der.byteOffset, part.byteOffset - certId.der.byteOffset + part.length);
+  return { ...certId, der, issuerNameHash: view(certId.issuerNameHash), issuerKeyHash: view(certId.issuerKeyHash) };
 }
