@@ -156,12 +156,13 @@ async function serve(cmd: Command): Promise<void> {
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .summary('run the service: REST API, OpenAPI, health, metrics, CA certificates')
+    .summary('run the service: REST API, OpenAPI, health, metrics, CA certificates, CRLs, OCSP')
     .description(
       'Run fleetpki as a service. On first start the data directory is initialised as by `init`.\n' +
         'Serves the REST API (/api/v1), its OpenAPI document, /healthz, /metrics and the CA\n' +
         'certificates and CRLs relying parties fetch (/ca/<name>.cer, /crl/<name>.crl); keeps the CRLs\n' +
-        'current and writes them to crl.publishDir (docs/revocation.md); with est.enabled (the default), EST\n' +
+        'current and writes them to crl.publishDir (docs/revocation.md); answers OCSP at /ocsp with\n' +
+        'pre-signed responses it refreshes and replaces on revocation; with est.enabled (the default), EST\n' +
         '(RFC 7030) on its own HTTPS listener (docs/est.md). The URLs are printed on stderr;\n' +
         'structured JSON logs go to stdout. SIGTERM or SIGINT drains in-flight requests, then exits 0.\n' +
         'Use --listen 127.0.0.1:0 to pick a free port (the printed URL shows which).',
