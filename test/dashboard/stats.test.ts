@@ -106,7 +106,7 @@ describe('fleet statistics', () => {
     const perDay = await plan(`select substr(not_after, 1, 10) as day, count(*) from certificates where status = 'valid' and not_after >= '${from}' and not_after < '${to}' group by day`);
     assert.match(perDay, /SEARCH certificates USING COVERING INDEX certificates_status_not_after_idx \(status=\? AND not_after>\? AND not_after<\?\)/);
     const byStatus = await plan('select status, count(*) from certificates group by status');
-    assert.match(byStatus, /COVERING INDEX certificates_status_not_after_idx/, 'the status count reads the index, not the rows with their DER');
+    assert.match(byStatus, /COVERING INDEX certificates_status_(not_after|id)_idx/, 'the status count reads the index, not the rows with their DER');
     assert.match(await plan('select status, count(*) from devices group by status'), /COVERING INDEX devices_status_idx/);
   });
 });

@@ -14,6 +14,7 @@ import { adminTokenPath, humanInit, runInit } from './init.ts';
 
 export interface ServedUrls {
   url: string;
+  dashboard: string;
   api: string;
   openapi: string;
   healthz: string;
@@ -29,6 +30,7 @@ export interface ServedUrls {
 function servedUrls(url: string, ctx: Context, est: string | null): ServedUrls {
   return {
     url,
+    dashboard: `${url}/ui/`,
     api: `${url}/api/v1`,
     openapi: `${url}/api/v1/openapi.json`,
     healthz: `${url}/healthz`,
@@ -44,6 +46,7 @@ function servedUrls(url: string, ctx: Context, est: string | null): ServedUrls {
 function humanUrls(u: ServedUrls, publicUrl: string): string {
   return [
     `fleetpki listening on ${u.url}`,
+    `  dashboard:   ${u.dashboard}`,
     `  REST API:    ${u.api}`,
     `  OpenAPI:     ${u.openapi}`,
     `  health:      ${u.healthz}`,

@@ -19,7 +19,8 @@ export function auditTarget(target) {
   const id = rest.join(':');
   if (kind === 'device') return h('a', { href: link(`/devices/${encodeURIComponent(id)}`), title: target }, `device:${short(id)}`);
   if (kind === 'certificate') return h('a', { href: link(`/certificates/${encodeURIComponent(id)}`), title: target }, `certificate:${short(id)}`);
-  return target;
+  // Other targets (discovery-run:<id>, user:<name>, job:<name>) with long ids shortened the same way.
+  return id.length > 20 ? h('span', { title: target }, `${kind}:${short(id)}`) : target;
 }
 
 /** @param {Record<string, unknown>} details */

@@ -97,5 +97,6 @@ export async function render(view) {
     h('h1', null, 'Overview'),
     statCards(summary),
     timelinePanel(timeline),
-    h('div', { class: 'two-columns' }, alerts, activity));
+    alerts,
+    activity);
 }
