@@ -128,6 +128,10 @@ describe('dashboard in Chromium', { skip: missing ?? false, timeout: 90_000 }, (
     await page.waitForSelector('[data-testid=expiry-chart]');
     assert.equal(await counter(page, 'certificates-revoked'), 1);
     assert.equal(await counter(page, 'certificates-valid'), 2);
+
+    // This build has no reporting module: the risk view says so plainly.
+    await page.click('nav.main-nav >> text=Risk');
+    assert.match((await page.locator('[data-testid=unavailable] h3').textContent())!, /risk report: not (available in this build|shown)/);
     await page.close();
   });
 
