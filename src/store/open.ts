@@ -66,7 +66,11 @@ async function createSchemaIfMissing(db: Kysely<Database>, schema: string): Prom
 }
 
 async function migrate(db: Kysely<Database>, engine: Engine, schema: string | undefined): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider(engine), migrationTableSchema: schema });
+  // Parts of fleetpki add their migrations in parallel under numbers reserved for them, so a
+  // database may already hold 009 when 008 arrives; each migration touches its own tables and
+  // indexes, so running a late lower number after a higher one is safe, and refusing it would
+  // leave such a database unopenable.
+  const migrator = new Migrator({ db, provider: migrationProvider(engine), migrationTableSchema: schema, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'setup';

@@ -8,6 +8,7 @@ import { enrollmentMigration } from './003-enrollment.ts';
 import { firmwareMigration } from './005-firmware.ts';
 import { lifecycleMigration } from './006-lifecycle.ts';
 import { discoveryMigration } from './007-discovery.ts';
+import { reportingMigration } from './008-reporting.ts';
 import { dashboardMigration } from './009-dashboard.ts';
 
 export function createMigrations(engine: Engine): Record<string, Migration> {
@@ -18,6 +19,7 @@ export function createMigrations(engine: Engine): Record<string, Migration> {
     '005-firmware': firmwareMigration(engine),
     '006-lifecycle': lifecycleMigration(engine),
     '007-discovery': discoveryMigration(engine),
+    '008-reporting': reportingMigration(engine),
     '009-dashboard': dashboardMigration(engine),
   };
 }

@@ -1,0 +1,143 @@
+// The compliance summary, per device class: does every device have its own key and one
+// current certificate per profile, are keys and lifetimes within the profile's policy, is
+// every issuer an active fleetpki CA, has every device an owner. Counts come from grouped SQL
+// (compliance-queries.ts); each failing check names a few certificates or devices to start from.
+
+import { sql, type Kysely, type SqlBool } from 'kysely';
+import type { Database, Engine } from '../store/schema.ts';
+import {
+  certificateGroups,
+  devicesByClass,
+  devicesWithSeveralCurrent,
+  examples,
+  ownerlessDevices,
+  sharedKeyCertificates,
+  tooLongSql,
+  type CertificateGroupRow,
+  type ComplianceScope,
+  type ExampleRow,
+} from './compliance-queries.ts';
+import { profilePolicies, type ProfilePolicy } from './profile-policy.ts';
+import { withReportSession } from './report-session.ts';
+
+const EXAMPLES = 5;
+
+export interface Check {
+  /** How many certificates (or devices, see `unit`) fail it. */
+  failing: number;
+  unit: 'certificates' | 'devices';
+  /** Up to five ids of those, to start from. */
+  examples: string[];
+}
+
+export interface ClassCompliance {
+  /** null for certificates that belong to no device. */
+  deviceClass: string | null;
+  devices: number;
+  liveCertificates: number;
+  keyTypes: Record<string, number>;
+  /** Live certificates under a name that is no profile (IDevIDs, deleted profiles): lifetime and key not checked. */
+  withoutProfilePolicy: number;
+  checks: {
+    uniqueKey: Check;
+    oneCurrentPerProfile: Check;
+    keyPolicy: Check;
+    lifetime: Check;
+    trustedIssuer: Check;
+    owner: Check;
+  };
+  compliant: boolean;
+}
+
+export interface ComplianceReport {
+  asOf: string;
+  classes: ClassCompliance[];
+}
+
+function emptyClass(deviceClass: string): ClassCompliance {
+  const check = (unit: Check['unit']): Check => ({ failing: 0, unit, examples: [] });
+  return {
+    deviceClass: deviceClass === '' ? null : deviceClass,
+    devices: 0,
+    liveCertificates: 0,
+    keyTypes: {},
+    withoutProfilePolicy: 0,
+    checks: {
+      uniqueKey: check('certificates'),
+      oneCurrentPerProfile: check('devices'),
+      keyPolicy: check('certificates'),
+      lifetime: check('certificates'),
+      trustedIssuer: check('certificates'),
+      owner: check('devices'),
+    },
+    compliant: true,
+  };
+}
+
+function addGroup(target: ClassCompliance, g: CertificateGroupRow, policy: ProfilePolicy | undefined): void {
+  const n = Number(g.certificates);
+  target.liveCertificates += n;
+  target.keyTypes[g.key_type] = (target.keyTypes[g.key_type] ?? 0) + n;
+  if (!policy) target.withoutProfilePolicy += n;
+  else if (!policy.allowsKey(g.key_type)) target.checks.keyPolicy.failing += n;
+  target.checks.lifetime.failing += Number(g.too_long);
+  if (g.ca_status !== 'active') target.checks.trustedIssuer.failing += n;
+}
+
+function addListed(classes: Map<string, ClassCompliance>, rows: ExampleRow[], pick: (c: ClassCompliance) => Check): void {
+  const seen = new Set<string>();
+  for (const row of rows) {
+    if (seen.has(row.id)) continue;
+    seen.add(row.id);
+    const check = pick(classOf(classes, row.device_class));
+    check.failing += 1;
+    if (check.examples.length < EXAMPLES) check.examples.push(row.id);
+  }
+}
+
+function classOf(classes: Map<string, ClassCompliance>, name: string): ClassCompliance {
+  let entry = classes.get(name);
+  if (!entry) classes.set(name, (entry = emptyClass(name)));
+  return entry;
+}
+
+/** The (profile, key type) pairs of a class that its profiles do not allow, as SQL for examples. */
+function keyPolicyWhere(groups: CertificateGroupRow[], policies: Map<string, ProfilePolicy>) {
+  const pairs = groups.filter((g) => policies.get(g.profile) && !policies.get(g.profile)!.allowsKey(g.key_type));
+  if (pairs.length === 0) return sql<SqlBool>`1 = 0`;
+  return sql<SqlBool>`(${sql.join(pairs.map((p) => sql`(c.profile = ${p.profile} and c.key_type = ${p.key_type})`), sql` or `)})`;
+}
+
+async function fillExamples(s: ComplianceScope, entry: ClassCompliance, groups: CertificateGroupRow[], policies: Map<string, ProfilePolicy>): Promise<void> {
+  const cls = entry.deviceClass ?? '';
+  const { keyPolicy, lifetime, trustedIssuer, owner } = entry.checks;
+  if (keyPolicy.failing > 0) keyPolicy.examples = await examples(s, cls, keyPolicyWhere(groups, policies), EXAMPLES);
+  if (lifetime.failing > 0) lifetime.examples = await examples(s, cls, tooLongSql(s.engine, [...policies.values()]), EXAMPLES);
+  if (trustedIssuer.failing > 0) trustedIssuer.examples = await examples(s, cls, sql`ca.status <> 'active'`, EXAMPLES);
+  if (owner.failing > 0) owner.examples = await ownerlessDevices(s.db, cls, EXAMPLES);
+}
+
+async function summarise(s: ComplianceScope): Promise<ComplianceReport> {
+  const policies = await profilePolicies(s.db);
+  const classes = new Map<string, ClassCompliance>();
+  for (const row of await devicesByClass(s.db)) {
+    const entry = classOf(classes, row.device_class);
+    entry.devices = Number(row.devices);
+    entry.checks.owner.failing = Number(row.no_owner);
+  }
+  const groups = await certificateGroups(s, [...policies.values()]);
+  for (const g of groups) addGroup(classOf(classes, g.device_class), g, policies.get(g.profile));
+  addListed(classes, await sharedKeyCertificates(s), (c) => c.checks.uniqueKey);
+  addListed(classes, await devicesWithSeveralCurrent(s), (c) => c.checks.oneCurrentPerProfile);
+  for (const entry of classes.values()) {
+    const own = groups.filter((g) => g.device_class === (entry.deviceClass ?? ''));
+    await fillExamples(s, entry, own, policies);
+    entry.compliant = Object.values(entry.checks).every((c) => c.failing === 0);
+  }
+  const sorted = [...classes.values()].sort((a, b) => (a.deviceClass ?? '').localeCompare(b.deviceClass ?? ''));
+  return { asOf: s.now.toISOString(), classes: sorted };
+}
+
+export async function complianceReport(db: Kysely<Database>, engine: Engine, now = new Date()): Promise<ComplianceReport> {
+  return withReportSession(db, engine, (session) => summarise({ db: session, engine, now }));
+}
