@@ -3,6 +3,8 @@
 
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
+import type { Context } from '../app/context.ts';
+import { registerInventoryMetrics } from './inventory-metrics.ts';
 
 export class ApiMetrics {
   readonly registry = new Registry();
@@ -26,6 +28,11 @@ export class ApiMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Inventory gauges (certificates by state and expiry, devices, alerts, job runs, issuance from the audit log), computed at scrape time. */
+  watchInventory(ctx: Context): void {
+    registerInventoryMetrics(this.registry, ctx);
   }
 
   /** Counts every answered request; the route pattern, not the URL, keeps label cardinality bounded. */

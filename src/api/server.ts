@@ -21,11 +21,13 @@ import { crlRoutes } from './routes/crls.ts';
 import { certificateRoutes } from './routes/certificates.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { discoveryRoutes } from './routes/discovery.ts';
+import { exportRoutes } from './routes/exports.ts';
 import { healthRoutes } from './routes/health.ts';
 import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { manufacturerRoutes } from './routes/manufacturers.ts';
 import { ocspRoutes, type OcspResponder } from '../ocsp/routes.ts';
 import { profileRoutes } from './routes/profiles.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { statsRoutes } from './routes/stats.ts';
 import { tokenRoutes } from './routes/tokens.ts';
@@ -46,6 +48,7 @@ async function adminRoutes(scope: Api, deps: ApiDeps, root: FastifyInstance): Pr
   openApiRoute(scope, root);
   for (const routes of [deviceRoutes, bootstrapTokenRoutes, certificateRoutes, caRoutes, profileRoutes, manufacturerRoutes, auditRoutes, tokenRoutes, statsRoutes, discoveryRoutes]) routes(scope, deps);
   for (const routes of [alertRoutes, lifecycleRoutes]) routes(scope, deps);
+  for (const routes of [reportRoutes, exportRoutes]) routes(scope, deps);
   sessionRoutes(scope, deps, root);
 }
 
@@ -78,6 +81,7 @@ export async function buildApi(ctx: Context, options: ApiOptions = {}): Promise<
   });
   const deps: ApiDeps = { ctx, metrics: new ApiMetrics() };
   deps.metrics.observe(app);
+  deps.metrics.watchInventory(ctx);
   await registerOpenApi(app);
   // Parses the dashboard's session cookie (src/api/session-cookie.ts) before authentication runs.
   await app.register(cookie);

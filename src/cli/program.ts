@@ -11,11 +11,13 @@ import { registerConfig } from './commands/config.ts';
 import { registerCrl } from './commands/crl.ts';
 import { registerDevice } from './commands/device.ts';
 import { registerDiscover } from './commands/discover.ts';
+import { registerExport } from './commands/export.ts';
 import { registerFirmware } from './commands/firmware.ts';
 import { registerInit } from './commands/init.ts';
 import { registerLifecycle } from './commands/lifecycle.ts';
 import { registerManufacturer } from './commands/manufacturer.ts';
 import { registerProfile } from './commands/profile.ts';
+import { registerReport } from './commands/report.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerToken } from './commands/token.ts';
 import { registerUser } from './commands/user.ts';
@@ -77,5 +79,7 @@ export function buildProgram(): Command {
   registerAlert(program);
   registerBatch(program);
   registerDiscover(program);
+  registerReport(program);
+  registerExport(program);
   return program;
 }

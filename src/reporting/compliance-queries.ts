@@ -26,6 +26,9 @@ export interface CertificateGroupRow {
   ca_status: string;
   certificates: number;
   too_long: number;
+  /** The smallest id of the group, and of its certificates that outlive the profile: examples at no extra cost. */
+  first_id: string;
+  first_too_long_id: string | null;
 }
 
 export interface ExampleRow {
@@ -73,7 +76,8 @@ export function tooLongSql(engine: Engine, policies: ProfilePolicy[]): RawBuilde
 export async function certificateGroups(s: ComplianceScope, policies: ProfilePolicy[]): Promise<CertificateGroupRow[]> {
   const { rows } = await sql<CertificateGroupRow>`
     select ${deviceClass} as device_class, c.profile, c.key_type, ca.status as ca_status, count(*) as certificates,
-      sum(case when ${tooLongSql(s.engine, policies)} then 1 else 0 end) as too_long
+      sum(case when ${tooLongSql(s.engine, policies)} then 1 else 0 end) as too_long,
+      min(c.id) as first_id, min(case when ${tooLongSql(s.engine, policies)} then c.id end) as first_too_long_id
     from ${scanFrom(s.engine)} join cas ca on ca.id = c.issuer_id
     where ${liveSql(s.now)}
     group by ${deviceClass}, c.profile, c.key_type, ca.status`.execute(s.db);
@@ -148,15 +152,6 @@ export async function devicesWithSeveralCurrent(s: ComplianceScope): Promise<Exa
       having count(*) > 1)
     order by d.id`.execute(s.db);
   return rows;
-}
-
-/** A few live certificates of one class that match `where`, for a person to start from. */
-export async function examples(s: ComplianceScope, cls: string, where: RawBuilder<SqlBool>, limit: number): Promise<string[]> {
-  const { rows } = await sql<{ id: string }>`
-    select c.id from ${LIVE_FROM} join cas ca on ca.id = c.issuer_id
-    where ${liveSql(s.now)} and ${deviceClass} = ${cls} and ${where}
-    order by c.id limit ${limit}`.execute(s.db);
-  return rows.map((r) => r.id);
 }
 
 /** A few devices of one class without an owner. */

@@ -3,16 +3,14 @@
 // every issuer an active fleetpki CA, has every device an owner. Counts come from grouped SQL
 // (compliance-queries.ts); each failing check names a few certificates or devices to start from.
 
-import { sql, type Kysely, type SqlBool } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database, Engine } from '../store/schema.ts';
 import {
   certificateGroups,
   devicesByClass,
   devicesWithSeveralCurrent,
-  examples,
   ownerlessDevices,
   sharedKeyCertificates,
-  tooLongSql,
   type CertificateGroupRow,
   type ComplianceScope,
   type ExampleRow,
@@ -76,12 +74,20 @@ function emptyClass(deviceClass: string): ClassCompliance {
 
 function addGroup(target: ClassCompliance, g: CertificateGroupRow, policy: ProfilePolicy | undefined): void {
   const n = Number(g.certificates);
+  const { keyPolicy, lifetime, trustedIssuer } = target.checks;
   target.liveCertificates += n;
   target.keyTypes[g.key_type] = (target.keyTypes[g.key_type] ?? 0) + n;
   if (!policy) target.withoutProfilePolicy += n;
-  else if (!policy.allowsKey(g.key_type)) target.checks.keyPolicy.failing += n;
-  target.checks.lifetime.failing += Number(g.too_long);
-  if (g.ca_status !== 'active') target.checks.trustedIssuer.failing += n;
+  else if (!policy.allowsKey(g.key_type)) {
+    keyPolicy.failing += n;
+    example(keyPolicy, g.first_id);
+  }
+  lifetime.failing += Number(g.too_long);
+  example(lifetime, g.first_too_long_id);
+  if (g.ca_status !== 'active') {
+    trustedIssuer.failing += n;
+    example(trustedIssuer, g.first_id);
+  }
 }
 
 function addListed(classes: Map<string, ClassCompliance>, rows: ExampleRow[], pick: (c: ClassCompliance) => Check): void {
@@ -101,20 +107,8 @@ function classOf(classes: Map<string, ClassCompliance>, name: string): ClassComp
   return entry;
 }
 
-/** The (profile, key type) pairs of a class that its profiles do not allow, as SQL for examples. */
-function keyPolicyWhere(groups: CertificateGroupRow[], policies: Map<string, ProfilePolicy>) {
-  const pairs = groups.filter((g) => policies.get(g.profile) && !policies.get(g.profile)!.allowsKey(g.key_type));
-  if (pairs.length === 0) return sql<SqlBool>`1 = 0`;
-  return sql<SqlBool>`(${sql.join(pairs.map((p) => sql`(c.profile = ${p.profile} and c.key_type = ${p.key_type})`), sql` or `)})`;
-}
-
-async function fillExamples(s: ComplianceScope, entry: ClassCompliance, groups: CertificateGroupRow[], policies: Map<string, ProfilePolicy>): Promise<void> {
-  const cls = entry.deviceClass ?? '';
-  const { keyPolicy, lifetime, trustedIssuer, owner } = entry.checks;
-  if (keyPolicy.failing > 0) keyPolicy.examples = await examples(s, cls, keyPolicyWhere(groups, policies), EXAMPLES);
-  if (lifetime.failing > 0) lifetime.examples = await examples(s, cls, tooLongSql(s.engine, [...policies.values()]), EXAMPLES);
-  if (trustedIssuer.failing > 0) trustedIssuer.examples = await examples(s, cls, sql`ca.status <> 'active'`, EXAMPLES);
-  if (owner.failing > 0) owner.examples = await ownerlessDevices(s.db, cls, EXAMPLES);
+function example(check: Check, id: string | null): void {
+  if (id !== null && check.examples.length < EXAMPLES && !check.examples.includes(id)) check.examples.push(id);
 }
 
 async function summarise(s: ComplianceScope): Promise<ComplianceReport> {
@@ -130,8 +124,8 @@ async function summarise(s: ComplianceScope): Promise<ComplianceReport> {
   addListed(classes, await sharedKeyCertificates(s), (c) => c.checks.uniqueKey);
   addListed(classes, await devicesWithSeveralCurrent(s), (c) => c.checks.oneCurrentPerProfile);
   for (const entry of classes.values()) {
-    const own = groups.filter((g) => g.device_class === (entry.deviceClass ?? ''));
-    await fillExamples(s, entry, own, policies);
+    const { owner } = entry.checks;
+    if (owner.failing > 0) owner.examples = await ownerlessDevices(s.db, entry.deviceClass ?? '', EXAMPLES);
     entry.compliant = Object.values(entry.checks).every((c) => c.failing === 0);
   }
   const sorted = [...classes.values()].sort((a, b) => (a.deviceClass ?? '').localeCompare(b.deviceClass ?? ''));

@@ -4,6 +4,7 @@
 // reading stops at the first slice whose bound cannot beat the page's last row.
 
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { Config } from '../config/schema.ts';
 import { checkLimit } from '../store/repos/page.ts';
 import type { Database, Engine } from '../store/schema.ts';
 import { weakKeyTypesPresent } from './key-strength.ts';
@@ -112,4 +113,10 @@ async function rank(db: Kysely<Database>, engine: Engine, policy: RiskPolicy, qu
   const last = items[items.length - 1];
   const nextCursor = best.length > limit ? encodeCursor({ asOf: now.toISOString(), score: Number(last.score), notAfter: last.not_after, id: last.id }) : null;
   return { asOf: now.toISOString(), items: items.map((row) => riskItem(row, now)), nextCursor, segmentsRead };
+}
+
+/** The lifecycle's policies, so the report calls a renewal failed and a device orphaned exactly when the lifecycle does. */
+export function riskPolicyOf(config: Config): RiskPolicy {
+  const { renewalFailedFraction, orphans } = config.lifecycle.policies;
+  return { renewalFailedFraction, suspendedForSeconds: orphans.suspendedForSeconds };
 }
