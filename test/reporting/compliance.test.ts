@@ -1,0 +1,111 @@
+// The compliance summary flags what an auditor asks about, per device class, on SQLite and
+// (when FLEETPKI_TEST_PG_URL answers) PostgreSQL: a key shared by two devices, a lifetime
+// longer than the profile allows, a device without an owner, a second enrolment beside a
+// live certificate (while a renewal overlap is fine), keys outside the profile, an issuer
+// that is no longer an active CA; a class issued through the real path is compliant.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { buildApi } from '../../src/api/server.ts';
+import { newId } from '../../src/ids.ts';
+import { complianceReport, type ClassCompliance } from '../../src/reporting/compliance.ts';
+import { postgresCase, sqliteCase, type EngineCase } from '../store/engines.ts';
+import { caRow } from '../store/fixtures.ts';
+import { cli } from '../cli/run.ts';
+import { openReportingFleet, type ReportingFleet } from './fleet.ts';
+
+for (const engineCase of [sqliteCase, postgresCase]) {
+  describe(`compliance summary (${engineCase.name.replace('Case', '')})`, async () => {
+    const engine: EngineCase = await engineCase();
+    const now = new Date();
+    let fleet: ReportingFleet;
+    const ids: Record<string, string> = {};
+    let meters: ClassCompliance;
+    let clean: ClassCompliance;
+
+    before(async () => {
+      if (engine.skip) return;
+      // SQLite in the fleet's own data dir, so the CLI finds it with --data-dir.
+      fleet = await openReportingFleet(now, engine.engine === 'postgres' ? { db: engine.url } : {});
+      const meter = () => fleet.device({ deviceClass: 'meter' });
+      const [a, b, c, d, e, f, g] = await Promise.all([meter(), meter(), meter(), meter(), meter(), meter(), meter()]);
+      const shared = 'ab'.repeat(32);
+      ids.sharedA = (await fleet.insert(a.id, 30, { spki_sha256: shared })).id;
+      ids.sharedB = (await fleet.insert(b.id, 30, { spki_sha256: shared })).id;
+      ids.tooLong = (await fleet.insert(c.id, 30, { lifetimeDays: 120 })).id;
+      ids.ownerless = (await fleet.device({ deviceClass: 'meter', owner: null })).id;
+      await fleet.insert(d.id, 60);
+      ids.secondEnrolment = d.id;
+      await fleet.insert(d.id, 80);
+      const renewed = await fleet.insert(e.id, 10);
+      await fleet.insert(e.id, 85, { replaces_id: renewed.id });
+      ids.weak = (await fleet.insert(f.id, 50, { key_type: 'rsa-1024' })).id;
+      ids.ed25519 = (await fleet.insert(g.id, 50, { key_type: 'ed25519' })).id;
+      const retired = caRow({ id: newId(), status: 'retired', kind: 'issuing' });
+      await fleet.ctx.db.insertInto('cas').values(retired).execute();
+      ids.retiredIssuer = (await fleet.insert(g.id, 40, { issuer_id: retired.id, profile: 'tls-server' })).id;
+      await fleet.insert(g.id, -5); // expired: not live, never counted
+      const tidy = await fleet.device({ deviceClass: 'clean' });
+      await fleet.issue(tidy.id, 'gateway');
+      const report = await complianceReport(fleet.ctx.db, fleet.ctx.store.engine, now);
+      meters = report.classes.find((k) => k.deviceClass === 'meter')!;
+      clean = report.classes.find((k) => k.deviceClass === 'clean')!;
+    });
+    after(async () => {
+      await fleet?.close();
+      await engine.cleanup();
+    });
+
+    test('a key shared by two devices fails uniqueKey for both certificates', { skip: engine.skip }, () => {
+      assert.equal(meters.checks.uniqueKey.failing, 2);
+      assert.deepEqual([...meters.checks.uniqueKey.examples].sort(), [ids.sharedA, ids.sharedB].sort());
+    });
+
+    test('a 120-day certificate under the 90-day gateway profile fails lifetime', { skip: engine.skip }, () => {
+      assert.deepEqual(meters.checks.lifetime, { failing: 1, unit: 'certificates', examples: [ids.tooLong] });
+    });
+
+    test('a device without an owner fails owner', { skip: engine.skip }, () => {
+      assert.deepEqual(meters.checks.owner, { failing: 1, unit: 'devices', examples: [ids.ownerless] });
+    });
+
+    test('two unlinked live certificates of one profile fail; a renewal overlap does not', { skip: engine.skip }, () => {
+      assert.deepEqual(meters.checks.oneCurrentPerProfile, { failing: 1, unit: 'devices', examples: [ids.secondEnrolment] });
+    });
+
+    test('rsa-1024, and ed25519 under a profile that allows only EC and RSA, fail keyPolicy', { skip: engine.skip }, () => {
+      assert.equal(meters.checks.keyPolicy.failing, 2);
+      assert.deepEqual([...meters.checks.keyPolicy.examples].sort(), [ids.weak, ids.ed25519].sort());
+      assert.equal(meters.keyTypes['rsa-1024'], 1);
+    });
+
+    test('a certificate from a retired CA fails trustedIssuer', { skip: engine.skip }, () => {
+      assert.deepEqual(meters.checks.trustedIssuer, { failing: 1, unit: 'certificates', examples: [ids.retiredIssuer] });
+      assert.equal(meters.devices, 8);
+      assert.equal(meters.liveCertificates, 10);
+      assert.equal(meters.compliant, false);
+    });
+
+    test('a class issued through the real path is compliant', { skip: engine.skip }, () => {
+      assert.equal(clean.compliant, true, JSON.stringify(clean.checks));
+      assert.deepEqual([clean.devices, clean.liveCertificates, clean.keyTypes], [1, 1, { 'ec-p256': 1 }]);
+    });
+
+    test('GET /api/v1/reports/compliance and fleetpki report compliance --json say the same', { skip: engine.skip }, async () => {
+      const app = await buildApi(fleet.ctx);
+      try {
+        const response = await app.inject({ method: 'GET', url: '/api/v1/reports/compliance', headers: { authorization: `Bearer ${fleet.adminToken}` } });
+        assert.equal(response.statusCode, 200);
+        const rest = response.json().classes.find((k: ClassCompliance) => k.deviceClass === 'meter');
+        assert.deepEqual(rest.checks, meters.checks);
+      } finally {
+        await app.close();
+      }
+      if (engine.engine !== 'sqlite') return;
+      const run = await cli(['--data-dir', fleet.dir, 'report', 'compliance', '--json']);
+      assert.equal(run.code, 0, run.stderr);
+      const fromCli = JSON.parse(run.stdout).classes.find((k: ClassCompliance) => k.deviceClass === 'meter');
+      assert.deepEqual(fromCli.checks, meters.checks);
+    });
+  });
+}
