@@ -64,12 +64,17 @@ export async function devicesByClass(db: Kysely<Database>): Promise<DeviceClassR
   return rows;
 }
 
-/** notAfter - notBefore above the profile's longest lifetime; null (no verdict) for a name that is no profile. */
+/**
+ * notAfter - notBefore above the profile's longest lifetime; null (no verdict) for a name that
+ * is no profile. Rounded to whole seconds, as certificates count time: SQLite's julianday()
+ * is a float of days, and the difference of two of them misses an exact limit by some
+ * microseconds one time in ten (a certificate of exactly the longest lifetime then failed).
+ */
 export function tooLongSql(engine: Engine, policies: ProfilePolicy[]): RawBuilder<SqlBool> {
   if (policies.length === 0) return sql<SqlBool>`1 = 0`;
   const limits = policies.map((p) => sql`when ${p.name} then ${sql.lit(p.maxLifetimeSeconds)}`);
   const lifetime = sql`(${epochSeconds(engine, sql`c.not_after`)} - ${epochSeconds(engine, sql`c.not_before`)})`;
-  return sql<SqlBool>`${lifetime} > (case c.profile ${sql.join(limits, sql` `)} else null end)`;
+  return sql<SqlBool>`round(${lifetime}) > (case c.profile ${sql.join(limits, sql` `)} else null end)`;
 }
 
 /** Live certificates by class, profile, key type and issuer status, with how many outlive their profile. */

@@ -22,6 +22,7 @@ for (const engineCase of [sqliteCase, postgresCase]) {
     const ids: Record<string, string> = {};
     let meters: ClassCompliance;
     let clean: ClassCompliance;
+    let edge: ClassCompliance;
 
     before(async () => {
       if (engine.skip) return;
@@ -47,9 +48,18 @@ for (const engineCase of [sqliteCase, postgresCase]) {
       await fleet.insert(g.id, -5); // expired: not live, never counted
       const tidy = await fleet.device({ deviceClass: 'clean' });
       await fleet.issue(tidy.id, 'gateway');
+      // Exactly the longest lifetime the RA gives a gateway certificate (90 days and the minute
+      // of backdate), at forty different seconds: float date arithmetic must not tip one over.
+      const atLimit = await fleet.device({ deviceClass: 'edge' });
+      for (let i = 0; i < 40; i++) {
+        const notBefore = Math.floor(now.getTime() / 1000) * 1000 - 86_400_000 + i * 7_919_000;
+        const notAfter = notBefore + (90 * 86_400 + 60) * 1000;
+        await fleet.insert(atLimit.id, 30, { not_before: new Date(notBefore).toISOString(), not_after: new Date(notAfter).toISOString() });
+      }
       const report = await complianceReport(fleet.ctx.db, fleet.ctx.store.engine, now);
       meters = report.classes.find((k) => k.deviceClass === 'meter')!;
       clean = report.classes.find((k) => k.deviceClass === 'clean')!;
+      edge = report.classes.find((k) => k.deviceClass === 'edge')!;
     });
     after(async () => {
       await fleet?.close();
@@ -89,6 +99,11 @@ for (const engineCase of [sqliteCase, postgresCase]) {
     test('a class issued through the real path is compliant', { skip: engine.skip }, () => {
       assert.equal(clean.compliant, true, JSON.stringify(clean.checks));
       assert.deepEqual([clean.devices, clean.liveCertificates, clean.keyTypes], [1, 1, { 'ec-p256': 1 }]);
+    });
+
+    test('a certificate of exactly the longest lifetime the profile gives passes lifetime', { skip: engine.skip }, () => {
+      assert.equal(edge.liveCertificates, 40);
+      assert.deepEqual(edge.checks.lifetime, { failing: 0, unit: 'certificates', examples: [] });
     });
 
     test('GET /api/v1/reports/compliance and fleetpki report compliance --json say the same', { skip: engine.skip }, async () => {
