@@ -9,6 +9,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 export interface PhaseResult {
   ms: number;
   rssMb: number;
+  /** Peak RSS above the RSS at the phase's start: what the phase itself needed. */
+  rssGrowthMb: number;
   heapMb: number;
 }
 
@@ -36,6 +38,7 @@ const mb = (bytes: number) => bytes / 1024 / 1024;
 export async function phase(fn: () => Promise<unknown>, runs = 1): Promise<PhaseResult> {
   (globalThis as { gc?: () => void }).gc?.();
   const kernel = resetPeakRss();
+  const rssAtStart = process.memoryUsage().rss;
   let heap = 0;
   let rss = 0;
   const sample = () => {
@@ -57,5 +60,6 @@ export async function phase(fn: () => Promise<unknown>, runs = 1): Promise<Phase
   }
   times.sort((a, b) => a - b);
   const peak = kernel ? kernelPeakRssMb() : null;
-  return { ms: times[Math.floor(times.length / 2)], rssMb: peak ?? mb(rss), heapMb: mb(heap) };
+  const rssMb = peak ?? mb(rss);
+  return { ms: times[Math.floor(times.length / 2)], rssMb, rssGrowthMb: Math.max(0, rssMb - mb(rssAtStart)), heapMb: mb(heap) };
 }

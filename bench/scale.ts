@@ -22,6 +22,13 @@ import { exportChunks } from '../src/reporting/export-format.ts';
 import { inventoryCounts } from '../src/reporting/inventory-counts.ts';
 import { IssuanceCounter } from '../src/reporting/issuance-counter.ts';
 import { riskPolicyOf, riskReport } from '../src/reporting/risk.ts';
+import { expiryJob } from '../src/lifecycle/jobs/expiry.ts';
+import type { Job } from '../src/lifecycle/jobs/job.ts';
+import { orphansJob } from '../src/lifecycle/jobs/orphans.ts';
+import { renewalDueJob, renewalFailedJob } from '../src/lifecycle/jobs/renewal.ts';
+import { driftJob } from '../src/lifecycle/jobs/drift.ts';
+import { runJob } from '../src/lifecycle/runner.ts';
+import { createLifecycle } from '../src/lifecycle/service.ts';
 import { countCertificates, searchCertificates, type CertificateFilter } from '../src/store/repos/certificates.ts';
 import { generateFleet } from './generate-fleet.ts';
 import { phase, type PhaseResult } from './peak-memory.ts';
@@ -98,9 +105,34 @@ async function exportAll(ctx: Context): Promise<number> {
   return bytes;
 }
 
+type Row = [name: string, result: PhaseResult, extra?: string];
+
 function line(name: string, r: PhaseResult, limitMs: number, extra = ''): string {
   const ratio = (r.ms / limitMs).toFixed(1);
-  return `  ${name.padEnd(38)} ${r.ms.toFixed(1).padStart(9)} ms  ${ratio.padStart(7)}x  rss ${r.rssMb.toFixed(0).padStart(5)} MB  heap ${r.heapMb.toFixed(0).padStart(4)} MB${extra}`;
+  return `  ${name.padEnd(40)} ${r.ms.toFixed(1).padStart(9)} ms  ${ratio.padStart(7)}x  rss +${r.rssGrowthMb.toFixed(0).padStart(4)} MB (peak ${r.rssMb.toFixed(0).padStart(5)})  heap ${r.heapMb.toFixed(0).padStart(4)} MB${extra}`;
+}
+
+/**
+ * The scheduled lifecycle jobs over the whole ledger, as `serve` runs them. The first pass
+ * opens an alert per finding (many writes); the second finds the same and writes nothing
+ * new (deduplicated), the steady state of a scheduler running every hour. Run after the
+ * reports: the orphan policy may revoke, which changes the fleet.
+ */
+async function lifecyclePhases(ctx: Context): Promise<Row[]> {
+  const lc = createLifecycle(ctx);
+  const jobs: Job[] = [expiryJob, renewalDueJob, renewalFailedJob, orphansJob, driftJob];
+  const rows: Row[] = [];
+  for (const job of jobs) {
+    let counts = '';
+    const first = await phase(async () => {
+      const result = await runJob(lc, job, 'manual');
+      if (!result.ran || result.outcome !== 'success') throw new Error(`lifecycle job ${job.name} did not succeed: ${JSON.stringify(result)}`);
+      counts = Object.entries(result.counts).map(([k, v]) => `${k} ${v.toLocaleString('en')}`).join(', ');
+    });
+    rows.push([`job ${job.name}, first run`, first, `  (${counts})`]);
+    rows.push([`job ${job.name}, next run`, await phase(() => runJob(lc, job, 'manual'))]);
+  }
+  return rows;
 }
 
 async function measure(ctx: Context, loadSeconds: number): Promise<void> {
@@ -109,7 +141,7 @@ async function measure(ctx: Context, loadSeconds: number): Promise<void> {
   const limit = await phase(() => sql`select sum(length(der)) from certificates`.execute(ctx.db), RUNS);
   const page5 = await riskCursorFor(ctx, 5);
   let exported = 0;
-  const rows: Array<[string, PhaseResult]> = [
+  const rows: Row[] = [
     ['limit: read every certificate row', limit],
     ['expiry scan: count within 30 d + page 1', await phase(() => expiryScan(ctx, now), RUNS)],
     ['risk report, page 1 (50)', await phase(() => riskReport(ctx.db, ctx.store.engine, policy, { limit: 50 }), RUNS)],
@@ -117,10 +149,11 @@ async function measure(ctx: Context, loadSeconds: number): Promise<void> {
     ['metrics: inventory counts + issuance', await phase(async () => [await inventoryCounts(ctx.db), await new IssuanceCounter().update(ctx.db)], RUNS)],
     ['compliance summary', await phase(() => complianceReport(ctx.db, ctx.store.engine))],
     ['export certificates.csv (all rows)', await phase(async () => (exported = await exportAll(ctx)))],
+    ...(await lifecyclePhases(ctx)),
   ];
   console.log(`${ctx.store.engine}: ${CERTIFICATES.toLocaleString('en')} certificates, ${DEVICES.toLocaleString('en')} devices, generated in ${loadSeconds.toFixed(0)} s`);
-  console.log(`  ${'phase'.padEnd(38)} ${'median'.padStart(12)}  ${'ratio'.padStart(8)}  peak memory`);
-  for (const [name, result] of rows) console.log(line(name, result, limit.ms));
+  console.log(`  ${'phase'.padEnd(40)} ${'median'.padStart(12)}  ${'ratio'.padStart(8)}  memory: peak RSS above the phase's start (peak RSS), peak heap`);
+  for (const [name, result, extra] of rows) console.log(line(name, result, limit.ms, extra));
   console.log(`  export wrote ${(exported / 1024 / 1024).toFixed(0)} MB of CSV`);
 }
 

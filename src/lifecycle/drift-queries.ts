@@ -1,7 +1,7 @@
 // Inventory drift: where the certificate's state and its device's state disagree. Each
 // rule is one query; the kinds are in alert-kinds.ts.
 
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
 import { PAGE } from './certificate-queries.ts';
 
@@ -10,13 +10,22 @@ export interface DriftRow {
   label: string;
 }
 
+/**
+ * Certificate status as a value no index can serve. Without statistics SQLite reads
+ * `status = 'valid' and not_after > ?` as selective and answers the EXISTS below through the
+ * (status, not_after) index, every valid certificate once per registered device: 2.7 s at
+ * 50,000 certificates, hours at a million. Kept out of the index, the subquery goes through
+ * device_id (a device's few certificates): 1.8 ms. PostgreSQL plans the same either way.
+ */
+const statusUnindexed = sql<string>`c.status || ''`;
+
 /** Devices still `registered` although they hold a valid, unexpired certificate (issuance activates them). */
 export function registeredWithCertificate(db: Kysely<Database>, now: Date, after: string | null): Promise<DriftRow[]> {
   let query = db
     .selectFrom('devices as d')
     .select(['d.id', 'd.external_serial as label'])
     .where('d.status', '=', 'registered')
-    .where((eb) => eb.exists(eb.selectFrom('certificates as c').select('c.id').whereRef('c.device_id', '=', 'd.id').where('c.status', '=', 'valid').where('c.not_after', '>', now.toISOString())));
+    .where((eb) => eb.exists(eb.selectFrom('certificates as c').select('c.id').whereRef('c.device_id', '=', 'd.id').where(statusUnindexed, '=', 'valid').where('c.not_after', '>', now.toISOString())));
   if (after !== null) query = query.where('d.id', '>', after);
   return query.orderBy('d.id').limit(PAGE).execute();
 }
