@@ -43,13 +43,13 @@ try {
     const shoot = async (name: string, hash: string, ready: string, fullPage = false) => {
       await page.goto(`${server.url}/ui/${hash}`);
       await page.waitForSelector(ready);
-      // A string: tsc checks this file without the DOM types; the browser runs it.
-      await page.waitForFunction('!document.getElementById("view")?.hasAttribute("aria-busy")');
+      // A selector rather than a waitForFunction string, which the page's CSP (no eval) can refuse.
+      await page.waitForSelector('#view:not([aria-busy])');
       await page.screenshot({ path: join(out, `${name}.png`), fullPage });
       console.error(`  ${name}.png`);
     };
     await shoot('overview', '#/overview', '[data-testid=expiry-chart]', true);
-    await shoot('risk', '#/risk', 'h1');
+    await shoot('risk', '#/risk', '[data-testid=risk]');
     await shoot('alerts', '#/alerts', '[data-testid=alerts]');
     await shoot('devices', '#/devices?environment=production', '[data-testid=devices]');
     await shoot('device', `#/devices/${fleet.renewed.id}`, '[data-testid=device-certificates]', true);

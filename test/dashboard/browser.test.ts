@@ -1,8 +1,9 @@
 // The dashboard in a real browser: Debian's headless Chromium driven by playwright-core
 // against a fleetpki started here. A person signs in, finds a device, revokes its
-// certificate after confirming and sees the overview change; an auditor sees no action
-// and is refused by the server when forcing one; a cookie request without the CSRF token
-// is refused. Skipped, with the reason printed, where chromium is not installed.
+// certificate after confirming and sees the overview change and the risk page rank what the
+// API ranks; an auditor reads the risk page, sees no action and is refused by the server
+// when forcing one; a cookie request without the CSRF token is refused. Skipped, with the
+// reason printed, where chromium is not installed.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -84,7 +85,7 @@ describe('dashboard in Chromium', { skip: missing ?? false, timeout: 90_000 }, (
     return Number(text!.replace(/,/g, ''));
   }
 
-  it('an operator signs in, finds a device, revokes its certificate after confirming, and the overview shows it', async () => {
+  it('an operator signs in, finds a device, revokes its certificate after confirming, and the overview and the risk ranking show it', async () => {
     const page = await openPage();
     await signIn(page, 'olivia');
     await page.waitForSelector('[data-testid=expiry-chart]');
@@ -96,7 +97,9 @@ describe('dashboard in Chromium', { skip: missing ?? false, timeout: 90_000 }, (
     await page.click('nav.main-nav >> text=Devices');
     await page.fill('#filter-q', 'pump-0042');
     await page.click('form.filters button[type=submit]');
-    await page.waitForFunction('document.querySelectorAll("[data-testid=devices] tbody tr").length === 1');
+    // A selector, not a string for waitForFunction: the page's CSP forbids eval, and such a
+    // predicate failed this test now and then.
+    await page.waitForSelector('[data-testid=devices] tbody tr:only-child');
     await page.click('[data-testid=devices] >> text=PUMP-0042');
     await page.waitForSelector('h1:has-text("Device PUMP-0042")');
     const row = page.locator('[data-testid=device-certificates] tbody tr');
@@ -129,9 +132,19 @@ describe('dashboard in Chromium', { skip: missing ?? false, timeout: 90_000 }, (
     assert.equal(await counter(page, 'certificates-revoked'), 1);
     assert.equal(await counter(page, 'certificates-valid'), 2);
 
-    // This build has no reporting module: the risk view says so plainly.
+    // The risk view shows the reporting module's ranking, row for row as the API ranks it,
+    // and no longer the revoked certificate.
     await page.click('nav.main-nav >> text=Risk');
-    assert.match((await page.locator('[data-testid=unavailable] h3').textContent())!, /risk report: not (available in this build|shown)/);
+    await page.waitForSelector('[data-testid=risk]');
+    assert.equal(await page.locator('[data-testid=unavailable]').count(), 0);
+    assert.match((await page.locator('[data-testid=risk-as-of]').textContent())!, /^Ranked as of \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+    const ranked = (await api('GET', '/reports/risk?limit=50')).items.map((i: { certificateId: string }) => i.certificateId);
+    const shown = await page.locator('[data-testid=risk] tbody tr').evaluateAll((rows) =>
+      rows.map((row) => decodeURIComponent(row.querySelector('a[href^="#/certificates/"]')!.getAttribute('href')!.slice('#/certificates/'.length))));
+    assert.deepEqual(shown, ranked);
+    assert.deepEqual([...shown].sort(), [devices['PUMP-0041'].certificateId, devices['VALVE-0007'].certificateId].sort());
+    assert.ok(!shown.includes(devices['PUMP-0042'].certificateId), 'the revoked certificate is not at risk');
+    assert.equal(await page.locator('[data-testid=risk] tbody tr').first().locator('td').first().textContent(), '1');
     await page.close();
   });
 
@@ -177,7 +190,7 @@ describe('dashboard in Chromium', { skip: missing ?? false, timeout: 90_000 }, (
     await page.goto(`${server.url}/ui/#/certificates/${target.certificateId}`);
     await page.waitForSelector('h1:has-text("Certificate")');
     assert.equal(await page.locator('button[data-action]').count(), 0);
-    for (const [hash, ready] of [['#/alerts', 'alerts'], ['#/findings', 'findings']]) {
+    for (const [hash, ready] of [['#/alerts', 'alerts'], ['#/findings', 'findings'], ['#/risk', 'risk']]) {
       await page.goto(`${server.url}/ui/${hash}`);
       await page.waitForSelector(`[data-testid=${ready}]`);
       assert.equal(await page.locator('button[data-action]').count(), 0, hash);
