@@ -21,13 +21,18 @@ const statusUnindexed = sql<string>`c.status || ''`;
 
 /** Devices still `registered` although they hold a valid, unexpired certificate (issuance activates them). */
 export function registeredWithCertificate(db: Kysely<Database>, now: Date, after: string | null): Promise<DriftRow[]> {
+  return registeredWithCertificateQuery(db, now, after).execute();
+}
+
+/** The query of registeredWithCertificate, for a test that reads its plan. */
+export function registeredWithCertificateQuery(db: Kysely<Database>, now: Date, after: string | null) {
   let query = db
     .selectFrom('devices as d')
     .select(['d.id', 'd.external_serial as label'])
     .where('d.status', '=', 'registered')
     .where((eb) => eb.exists(eb.selectFrom('certificates as c').select('c.id').whereRef('c.device_id', '=', 'd.id').where(statusUnindexed, '=', 'valid').where('c.not_after', '>', now.toISOString())));
   if (after !== null) query = query.where('d.id', '>', after);
-  return query.orderBy('d.id').limit(PAGE).execute();
+  return query.orderBy('d.id').limit(PAGE);
 }
 
 /** Unexpired certificates on hold while their device is active (a suspension lifted, the hold forgotten, or the reverse). */
