@@ -21,7 +21,9 @@ describe('drift query plan (sqlite)', () => {
 
   it('reaches certificates through device_id, never through the status index', async () => {
     const compiled = registeredWithCertificateQuery(fleet.ctx.db, now, null).compile();
-    const { rows } = await sql.raw<{ detail: string }>(`explain query plan ${compiled.sql}`.replace(/\?/g, () => `'${String(compiled.parameters.shift()).replace(/'/g, "''")}'`)).execute(fleet.ctx.db);
+    const parameters = [...compiled.parameters];
+    const literal = () => `'${String(parameters.shift()).replace(/'/g, "''")}'`;
+    const { rows } = await sql.raw<{ detail: string }>(`explain query plan ${compiled.sql.replace(/\?/g, literal)}`).execute(fleet.ctx.db);
     const plan = rows.map((r) => r.detail).join(' | ');
     assert.match(plan, /certificates_device_id/, plan);
     assert.doesNotMatch(plan, /certificates_status_/, plan);
