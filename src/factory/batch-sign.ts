@@ -2,21 +2,23 @@
 // folder of certificates out. Each CSR is mapped to a registered device (manifest, or the
 // CSR's subject serialNumber) and issued through the normal path (issueFromCsr: RA approval,
 // lint, ledger, audit), many at once so the group commit records them together. A CSR that
-// cannot be signed is reported and the others go on.
+// cannot be signed is reported and the others go on. Whatever happens, once anything may have
+// been issued the run ends by writing manifest.json and the batch.sign audit event, so every
+// certificate it recorded is listed where the operator looks.
 
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { caChainPem } from '../app/cas.ts';
 import { issueFromCsr } from '../app/certificates.ts';
 import type { Context } from '../app/context.ts';
-import { BadRequest, Conflict, FleetPkiError, NotFound } from '../errors.ts';
-import { getDeviceBySerial } from '../store/repos/devices.ts';
-import { parseCsr } from '../x509/csr.ts';
-import { nameAttribute } from '../x509/name.ts';
+import { FleetPkiError } from '../errors.ts';
 import { pemBlocks, toPem } from '../x509/pem.ts';
+import { claimFile, fillClaimed, releaseClaimed, writeBatchManifest, writeRoots } from './batch-output.ts';
+import { planBatch, pool, type FailedEntry, type PlannedItem } from './batch-plan.ts';
 import type { CsrInput } from './csr-inputs.ts';
 import type { Manifest } from './csr-manifest.ts';
 import { noProgress, type Progress } from './progress.ts';
+
+export { fileNameFor, type FailedEntry } from './batch-plan.ts';
 
 export interface BatchSignOptions {
   /** Profile for CSRs whose manifest entry names none. */
@@ -34,15 +36,10 @@ export interface SignedEntry {
   certificateId: string;
   certificateSerial: string;
   issuer: string;
+  profile: string;
   notAfter: string;
   /** Leaf then intermediates, relative to the output folder. */
   file: string;
-}
-
-export interface FailedEntry {
-  csr: string;
-  serial: string | null;
-  reason: string;
 }
 
 export interface BatchReport {
@@ -50,19 +47,6 @@ export interface BatchReport {
   signed: SignedEntry[];
   failed: FailedEntry[];
   outDir: string;
-}
-
-/** File names from serials: anything but letters, digits, dot, dash and underscore becomes _. */
-export function fileNameFor(serial: string): string {
-  return `${serial.replace(/[^A-Za-z0-9._-]/g, '_')}.pem`;
-}
-
-async function serialFor(input: CsrInput, manifest: Manifest | null): Promise<string> {
-  const listed = manifest?.get(input.name)?.serial;
-  if (listed) return listed;
-  const serial = nameAttribute((await parseCsr(input.bytes)).subjectDer, 'serialNumber');
-  if (!serial) throw new BadRequest(`${input.name} is in no manifest entry and its subject has no serialNumber: cannot tell which device it is for`);
-  return serial;
 }
 
 /** Chains by issuing CA, each read once: intermediates for the device files, roots for ca.pem. */
@@ -81,49 +65,94 @@ function chainCache(ctx: Context) {
   };
 }
 
-async function signOne(ctx: Context, input: CsrInput, options: BatchSignOptions, chains: ReturnType<typeof chainCache>, actor: string): Promise<SignedEntry> {
-  const serial = await serialFor(input, options.manifest);
-  const profile = options.manifest?.get(input.name)?.profile ?? options.profile;
-  if (!profile) throw new BadRequest(`no profile for ${input.name}: give --profile or a profile in the manifest`);
-  const device = await getDeviceBySerial(ctx.db, serial);
-  if (!device) throw new NotFound(`no device with serial ${serial}: register it first (fleetpki device import)`);
-  const file = fileNameFor(serial);
-  if (existsSync(join(options.outDir, file))) throw new Conflict(`${file} is already in the output folder: this device was signed before (remove the file to sign again)`);
-  const row = await issueFromCsr(ctx, { csr: input.bytes, profile, deviceId: device.id }, actor);
-  const issuer = (await ctx.cas.get(row.issuer_id)).row.name;
-  writeFileSync(join(options.outDir, file), toPem(row.der, 'CERTIFICATE') + (await chains(issuer)).intermediates, { flag: 'wx' });
-  return { csr: input.name, serial, deviceId: device.id, certificateId: row.id, certificateSerial: row.serial_hex, issuer, notAfter: row.not_after, file };
+/** Issued and recorded, but its file could not be written: reported with the certificate's id, and the batch stops. */
+class NotWritten extends Error {
+  readonly certificateId: string;
+  constructor(certificateId: string, cause: unknown) {
+    super(`certificate ${certificateId} was issued and recorded, but its file could not be written (${(cause as Error).message}); get it with \`fleetpki cert show ${certificateId} --pem\``, { cause });
+    this.certificateId = certificateId;
+  }
+}
+
+async function signOne(ctx: Context, item: PlannedItem, outDir: string, chains: ReturnType<typeof chainCache>, actor: string): Promise<SignedEntry> {
+  const claimed = claimFile(outDir, item.file);
+  let row;
+  try {
+    row = await issueFromCsr(ctx, { csr: item.input.bytes, profile: item.profile, deviceId: item.deviceId }, actor);
+  } catch (error) {
+    releaseClaimed(claimed);
+    throw error;
+  }
+  try {
+    const issuer = (await ctx.cas.get(row.issuer_id)).row.name;
+    fillClaimed(claimed, toPem(row.der, 'CERTIFICATE') + (await chains(issuer)).intermediates);
+    return { csr: item.input.name, serial: item.serial, deviceId: item.deviceId, certificateId: row.id, certificateSerial: row.serial_hex, issuer, profile: row.profile, notAfter: row.not_after, file: item.file };
+  } catch (error) {
+    releaseClaimed(claimed);
+    throw new NotWritten(row.id, error);
+  }
 }
 
 async function writeSummary(outDir: string, report: BatchReport, chains: ReturnType<typeof chainCache>): Promise<void> {
   const roots = new Set(await Promise.all([...new Set(report.signed.map((s) => s.issuer))].map(async (issuer) => (await chains(issuer)).root)));
-  if (roots.size > 0) writeFileSync(join(outDir, 'ca.pem'), [...roots].join(''));
-  writeFileSync(join(outDir, 'manifest.json'), `${JSON.stringify({ signed: report.signed, failed: report.failed }, null, 2)}\n`);
+  writeRoots(outDir, [...roots]);
+  writeBatchManifest(outDir, { signed: report.signed, failed: report.failed });
 }
 
 export async function signBatch(ctx: Context, inputs: CsrInput[], options: BatchSignOptions, actor: string): Promise<BatchReport> {
   mkdirSync(options.outDir, { recursive: true });
   const progress = options.progress ?? noProgress;
+  const concurrency = options.concurrency ?? 64;
   const chains = chainCache(ctx);
-  const report: BatchReport = { total: inputs.length, signed: [], failed: [], outDir: options.outDir };
-  let next = 0;
-  const worker = async () => {
-    while (next < inputs.length) {
-      const input = inputs[next++];
+  const { planned, failed } = await planBatch(ctx, inputs, options.manifest, options.profile, concurrency);
+  progress.advance(failed.length);
+  const report: BatchReport = { total: inputs.length, signed: [], failed, outDir: options.outDir };
+  // An error that is not a refusal (a full disk, a lost database) stops the run: the items not
+  // yet started are listed as not attempted, the ones in flight finish, and the summary is written.
+  let stopped: unknown = null;
+  await pool(planned, concurrency, async (item) => {
+    const entry = { csr: item.input.name, serial: item.serial };
+    if (stopped) {
+      report.failed.push({ ...entry, reason: 'not attempted: the batch stopped after an unexpected error' });
+    } else {
       try {
-        report.signed.push(await signOne(ctx, input, options, chains, actor));
+        report.signed.push(await signOne(ctx, item, options.outDir, chains, actor));
       } catch (error) {
-        if (!(error instanceof FleetPkiError)) throw error;
-        report.failed.push({ csr: input.name, serial: options.manifest?.get(input.name)?.serial ?? null, reason: error.message });
+        if (error instanceof NotWritten) {
+          report.failed.push({ ...entry, reason: error.message, certificateId: error.certificateId });
+          stopped ??= error.cause;
+        } else if (error instanceof FleetPkiError) {
+          report.failed.push({ ...entry, reason: error.message });
+        } else {
+          report.failed.push({ ...entry, reason: `unexpected error: ${(error as Error).message}` });
+          stopped ??= error;
+        }
       }
-      progress.advance();
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 64, inputs.length) }, worker));
+    progress.advance();
+  });
   progress.done();
   report.signed.sort((a, b) => a.csr.localeCompare(b.csr));
   report.failed.sort((a, b) => a.csr.localeCompare(b.csr));
-  await writeSummary(options.outDir, report, chains);
-  await ctx.ledger.audit([{ actor, action: 'batch.sign', target: null, outcome: 'success', details: { total: report.total, signed: report.signed.length, failed: report.failed.map((f) => ({ csr: f.csr, reason: f.reason })) } }]);
+  try {
+    await writeSummary(options.outDir, report, chains);
+  } finally {
+    await ctx.ledger.audit([
+      {
+        actor,
+        action: 'batch.sign',
+        target: null,
+        outcome: stopped ? 'error' : 'success',
+        details: {
+          outDir: options.outDir,
+          total: report.total,
+          signed: report.signed.length,
+          failed: report.failed.map((f) => ({ csr: f.csr, reason: f.reason, ...(f.certificateId ? { certificateId: f.certificateId } : {}) })),
+          ...(stopped ? { error: (stopped as Error).message } : {}),
+        },
+      },
+    ]);
+  }
+  if (stopped) throw stopped;
   return report;
 }
