@@ -1,10 +1,12 @@
 // Inventory gauges on /metrics, computed from the store when Prometheus scrapes, at most once
 // per INVENTORY_TTL_MS whatever the scrape rate (src/reporting/cached.ts). The counts are
 // index ranges or small grouped passes (src/reporting/inventory-counts.ts); issuance counts
-// come from the audit log, incrementally (src/reporting/issuance-counter.ts).
+// come from the audit log, incrementally (src/reporting/issuance-counter.ts); job runs of
+// this process from the runner's own tally (src/lifecycle/run-tally.ts), read without the store.
 
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Context } from '../app/context.ts';
+import { runCounts } from '../lifecycle/run-tally.ts';
 import { Cached } from '../reporting/cached.ts';
 import { inventoryCounts, type InventoryCounts, type Labelled } from '../reporting/inventory-counts.ts';
 import { IssuanceCounter } from '../reporting/issuance-counter.ts';
@@ -61,8 +63,18 @@ export function registerInventoryMetrics(registry: Registry, ctx: Context, ttlMs
   gauge(registry, 'fleetpki_job_last_success_timestamp_seconds', 'Start of the last successful run of each lifecycle job', ['job'], counts('jobLastSuccess'));
   gauge(registry, 'fleetpki_discovery_findings_open', 'Open discovery findings by kind and severity', ['kind', 'severity'], counts('findings'));
   new Counter({
+    name: 'fleetpki_job_runs_total',
+    help: 'Lifecycle job runs this process ran to an end since it started, by job and outcome (success, error); other instances count their own',
+    labelNames: ['job', 'outcome'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { job, outcome, value } of runCounts(ctx)) this.inc({ job, outcome }, value);
+    },
+  });
+  new Counter({
     name: 'fleetpki_issuance_decisions_total',
-    help: 'Issuance decisions in the audit log, from every front end and process: certificate.issue (REST, EST, CLI) and idevid.issue, by outcome (success, refused)',
+    help: 'Issuance decisions in the audit log, from every front end and process, by outcome (success, refused): certificate.issue (REST, EST, CLI), idevid.issue, and est.simpleenroll|simplereenroll|serverkeygen (EST requests the authoriser refused before any issuance)',
     labelNames: ['action', 'outcome'],
     registers: [registry],
     async collect() {

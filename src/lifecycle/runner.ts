@@ -6,6 +6,7 @@ import type { JobLeasesTable, JobOutcome, JobTrigger } from '../store/schema.ts'
 import { raise, resolveSubject } from './alerts.ts';
 import type { Counts, Job } from './jobs/job.ts';
 import { acquireLease, getLease, releaseLease, renewLease } from './leases.ts';
+import { countRun, type TalliedOutcome } from './run-tally.ts';
 import { finishRun, startRun } from './runs.ts';
 import type { Lifecycle } from './service.ts';
 import { deliverDue } from './webhooks/outbox.ts';
@@ -61,14 +62,19 @@ export async function runJob(lc: Lifecycle, job: Job, trigger: JobTrigger, stop?
   stop?.addEventListener('abort', onStop);
   const timer = heartbeat(lc, job.name, controller);
   let runId: string | undefined;
+  // For fleetpki_job_runs_total: a run whose record could not even be written (the store
+  // failed) is this process's failed run too.
+  let counted: TalliedOutcome = 'error';
   try {
     runId = await startRun(db, job.name, lc.instanceId, trigger, now);
     const result = await execute(lc, job, runId, now, controller.signal);
     const outcome = result.error === null ? 'success' : 'error';
+    counted = outcome;
     await finishRun(db, runId, outcome, lc.clock(), result.counts, result.error);
     if (!controller.signal.aborted) await deliverDue(lc, controller.signal, result.queued);
     return { ran: true, runId, outcome, counts: result.counts, error: result.error };
   } finally {
+    countRun(lc.ctx, job.name, counted);
     clearInterval(timer);
     stop?.removeEventListener('abort', onStop);
     await releaseLease(db, job.name, lc.instanceId, lc.clock(), new Date(now.getTime() + intervalMs(lc, job.name)));

@@ -54,38 +54,55 @@ function send(reply: FastifyReply, answer: OcspAnswer, ifNoneMatch: string | und
 
 const OcspResponseBody = { description: 'OCSPResponse, DER (OCSP errors too)', content: { 'application/ocsp-response': { schema: Type.Unsafe<Buffer>({ type: 'string', format: 'binary' }) } } };
 
+/**
+ * fleetpki_ocsp_responses_total, counted when the answer has gone out, in a hook scoped to
+ * these two routes: a request refused before the responder saw it (a GET above the size
+ * limit, a POST body over it, answered 413 by the error handler) is counted as well, under
+ * status="http_<code>" and source="http", since it never got an OCSPResponseStatus.
+ */
+function countAnswers(scope: Api, deps: ApiDeps): WeakMap<object, OcspAnswer> {
+  const answered = new Counter({
+    name: 'fleetpki_ocsp_responses_total',
+    help: 'OCSP requests answered, by OCSPResponseStatus and source (cache: pre-signed; signed: on demand; error); refused at the HTTP level before parsing (413 above 8 KiB): status="http_<code>", source="http"',
+    labelNames: ['status', 'source'] as const,
+    registers: [deps.metrics.registry],
+  });
+  const answers = new WeakMap<object, OcspAnswer>();
+  scope.addHook('onResponse', async (request, reply) => {
+    const answer = answers.get(request);
+    if (answer) answered.inc({ status: answer.status, source: answer.source });
+    else answered.inc({ status: `http_${reply.statusCode}`, source: 'http' });
+  });
+  return answers;
+}
+
 /** Serves `responder`, or one made here and closed with the server. */
 export async function ocspRoutes(app: Api, deps: ApiDeps, given?: OcspResponder): Promise<void> {
   const responder = given ?? new OcspResponder(deps.ctx);
   if (!given) app.addHook('onClose', () => responder.close());
-  const answered = new Counter({
-    name: 'fleetpki_ocsp_responses_total',
-    help: 'OCSP responses by OCSPResponseStatus and source (cache: pre-signed; signed: on demand; error)',
-    labelNames: ['status', 'source'] as const,
-    registers: [deps.metrics.registry],
-  });
-  const respond = async (der: Buffer) => {
-    const answer = await responder.respond(der);
-    answered.inc({ status: answer.status, source: answer.source });
-    return answer;
-  };
   // Per-request logs at info would be most of the log on a busy responder; refusals log themselves.
   const common = { logLevel: 'warn' as const, bodyLimit: MAX_REQUEST_BYTES };
   const tags = ['ocsp'];
 
   await app.register(async (scope) => {
+    const answers = countAnswers(scope, deps);
+    const respond = async (request: object, der: Buffer) => {
+      const answer = await responder.respond(der);
+      answers.set(request, answer);
+      return answer;
+    };
     // Any content type: the body is the DER request whatever a client labels it (RFC 6960 asks for application/ocsp-request).
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_REQUEST_BYTES }, (_request, body, done) => done(null, body));
 
     scope.post('/ocsp', { ...common, schema: { tags, summary: 'OCSP request, DER body (RFC 6960 A.1.1)', security: [], response: { 200: OcspResponseBody } } }, async (request, reply) => {
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      return send(reply, await respond(body), undefined);
+      return send(reply, await respond(request, body), undefined);
     });
 
     scope.get('/ocsp/*', { ...common, schema: { tags, summary: 'OCSP request as URL-encoded base64 of its DER (RFC 6960 A.1.1, RFC 5019 5)', security: [], response: { 200: OcspResponseBody } } }, async (request, reply) => {
       const der = requestFromUrl(request.raw.url ?? '');
-      return send(reply, await respond(der), request.headers['if-none-match']);
+      return send(reply, await respond(request, der), request.headers['if-none-match']);
     });
   });
 }
