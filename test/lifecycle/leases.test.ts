@@ -80,24 +80,37 @@ for (const engine of ['sqlite', 'postgres'] as const) {
     });
 
     test('scheduled: at each due time exactly one of them runs the job', { skip: store.skip }, async () => {
+      const contenders = [a, b, a, b];
+      const winners: string[] = [];
       for (let round = 0; round < 10; round++) {
-        const results = await Promise.all([a, b, a, b].map((lc) => runJob(lc, lc.jobs.get('probe')!, 'schedule')));
+        const results = await Promise.all(contenders.map((lc) => runJob(lc, lc.jobs.get('probe')!, 'schedule')));
         assert.equal(results.filter((r) => r.ran).length, 1, `round ${round}: ${JSON.stringify(results.map((r) => r.ran))}`);
+        const won = results.findIndex((r) => r.ran);
+        winners.push(contenders[won].instanceId);
+        // The losers were told who holds the lease: the winner.
+        for (const r of results) if (!r.ran) assert.equal(r.lease?.holder, contenders[won].instanceId, `round ${round}`);
         const again = await Promise.all([a, b].map((lc) => runJob(lc, lc.jobs.get('probe')!, 'schedule')));
         assert.ok(again.every((r) => !r.ran), 'not again before the interval has passed');
         clock.advance(3_600_000);
       }
       assertNoOverlap(spans);
-      assert.equal(spans.length, 10);
-      assert.ok(new Set(spans.map((s) => s.holder)).size >= 1);
+      // Exactly one run per round, by the instance whose runJob said it ran, recorded under that holder.
+      assert.deepEqual(spans.map((s) => s.holder), winners);
+      const recorded = await fleet.ctx.db.selectFrom('job_runs').select(['holder', 'outcome']).where('job', '=', 'probe').orderBy('started_at').orderBy('id').execute();
+      assert.deepEqual(recorded, winners.map((holder) => ({ holder, outcome: 'success' })));
     });
 
     test('manual runs: as many attempts as you like, never two at once', { skip: store.skip }, async () => {
       spans.length = 0;
+      let ran = 0;
       for (let round = 0; round < 5; round++) {
-        await Promise.all(Array.from({ length: 8 }, (_, i) => runJob(i % 2 ? a : b, a.jobs.get('probe')!, 'manual')));
+        const results = await Promise.all(Array.from({ length: 8 }, (_, i) => runJob(i % 2 ? a : b, a.jobs.get('probe')!, 'manual')));
+        const winners = results.filter((r) => r.ran).length;
+        assert.ok(winners >= 1, `round ${round}: somebody runs the job`);
+        ran += winners;
       }
-      assert.ok(spans.length >= 5, `${spans.length} runs`);
+      // Every attempt that said it ran did run, once, and no other.
+      assert.equal(spans.length, ran);
       assertNoOverlap(spans);
     });
 
