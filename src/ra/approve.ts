@@ -6,6 +6,7 @@ import type { KeyUsageName } from '../x509/extensions.ts';
 import type { KeyDescription } from '../x509/keys.ts';
 import type { NameAttributes } from '../x509/name.ts';
 import { formatSan, parseSan, type San } from '../x509/san.ts';
+import { assertSerialKeptOut } from './privacy.ts';
 import { validitySeconds } from './profile.ts';
 import { renderTemplate } from './templates.ts';
 import { runValidators, STANDARD_VALIDATORS, type EnrollmentContext, type Validator } from './validators.ts';
@@ -60,6 +61,9 @@ export function approve({ ctx: base, issuerNotBefore, issuerNotAfter, now, repla
   runValidators(ctx, validators.length > 0 ? [...STANDARD_VALIDATORS, ...validators] : STANDARD_VALIDATORS);
 
   const subject: NameAttributes = Object.entries(profile.subject).map(([attribute, template]) => [attribute, renderTemplate(template, device)]);
+  const sans = uniqueSans([...templateSans, ...csr.requestedSans]);
+  // On the names as they will be signed: the serial may come in through a value, not a template.
+  assertSerialKeptOut(profile, device, subject, sans);
   const keyUsage = usagesForKey(profile.keyUsage, csr.key);
   if (keyUsage.length === 0) throw new PolicyDenied(`profile ${profile.name} grants no key usage that fits a ${csr.key.name} key`);
 
@@ -76,7 +80,7 @@ export function approve({ ctx: base, issuerNotBefore, issuerNotAfter, now, repla
   return {
     issuerId: issuer.id,
     subject,
-    sans: uniqueSans([...templateSans, ...csr.requestedSans]),
+    sans,
     spkiDer: csr.spkiDer,
     key: csr.key,
     notBefore,

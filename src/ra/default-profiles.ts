@@ -1,4 +1,9 @@
 // The profiles `init` creates; operators edit or replace them (fleetpki profile set).
+//
+// Each profile names the environments whose devices it serves, matching the CA it issues
+// from: the devices-production CA is trusted by production devices, so only production
+// devices get its certificates, and the lab CA only lab devices. The environment names are the
+// ones the docs and examples use ("production", "lab"); an operator with other names edits these.
 
 export const DEFAULT_PROFILES = [
   {
@@ -13,6 +18,7 @@ export const DEFAULT_PROFILES = [
     keyUsage: ['digitalSignature'],
     extKeyUsage: ['clientAuth'],
     privacy: true,
+    environments: ['production'],
   },
   {
     name: 'gateway',
@@ -24,6 +30,7 @@ export const DEFAULT_PROFILES = [
     san: { templates: ['uri:urn:fleetpki:device:{{device.id}}'], allowRequested: ['dns:*.gateways.fleet.internal'] },
     keyUsage: ['digitalSignature', 'keyAgreement'],
     extKeyUsage: ['clientAuth', 'serverAuth'],
+    environments: ['production'],
   },
   {
     name: 'tls-server',
@@ -35,6 +42,9 @@ export const DEFAULT_PROFILES = [
     san: { templates: [], allowRequested: ['dns:*.fleet.internal', 'dns:localhost', 'ip:127.0.0.1', 'ip:::1'] },
     keyUsage: ['digitalSignature', 'keyEncipherment'],
     extKeyUsage: ['serverAuth'],
+    // Production devices trust this CA, so a lab server must not answer as one of theirs;
+    // "infrastructure" is fleetpki's own EST server identity (src/est/tls-identity.ts).
+    environments: ['production', 'infrastructure'],
   },
   {
     name: 'lab-sensor',
@@ -46,6 +56,7 @@ export const DEFAULT_PROFILES = [
     san: { templates: ['uri:urn:fleetpki:device:{{device.id}}'] },
     keyUsage: ['digitalSignature'],
     extKeyUsage: ['clientAuth'],
+    environments: ['lab'],
   },
   {
     name: 'code-signing',
@@ -60,5 +71,9 @@ export const DEFAULT_PROFILES = [
     // A release signer is an inventory record of its own class (docs/firmware.md), so a
     // sensor or gateway can never be given a certificate that signs firmware.
     deviceClasses: ['release-signer'],
+    // Every device holding the code-signing bundle accepts what this signs, production devices
+    // included: a lab release signer would be lab trust reaching production. Lab firmware
+    // wants a lab code-signing CA and profile of its own.
+    environments: ['production'],
   },
 ];

@@ -45,6 +45,12 @@ export const ProfileSchema = Type.Object(
     privacy: Type.Boolean({ default: false }),
     /** Device classes allowed to use this profile; empty means any. */
     deviceClasses: Type.Array(Type.String(), { default: [] }),
+    /**
+     * Device environments (production, lab...) allowed to use this profile; empty means any.
+     * A profile's CA is trusted by the devices of some environments only: this keeps a lab
+     * device from holding a certificate production devices trust, and the other way round.
+     */
+    environments: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
   },
   { additionalProperties: false },
 );

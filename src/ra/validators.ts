@@ -29,6 +29,17 @@ export const deviceClassAllowed: Validator = ({ device, profile }) => {
   }
 };
 
+// Environments are where trust is separated (a lab CA, a production CA): the profile says which
+// devices its CA's certificates are for, and a device of any other environment is refused.
+export const deviceEnvironmentAllowed: Validator = ({ device, profile }) => {
+  if (profile.environments.length > 0 && !profile.environments.includes(device.environment)) {
+    throw new PolicyDenied(
+      `profile ${profile.name} is not for devices in environment ${device.environment} (allowed: ${profile.environments.join(', ')})`,
+      { environment: device.environment, allowed: profile.environments },
+    );
+  }
+};
+
 export const issuerUsable: Validator = ({ issuer, profile }) => {
   if (issuer.status !== 'active') throw new PolicyDenied(`issuing CA ${issuer.name} of profile ${profile.name} is retired`);
   if (!issuer.encrypted_key) throw new PolicyDenied(`CA ${issuer.name} has no key here (offline CA); it cannot issue online`);
@@ -68,7 +79,7 @@ export const requestedNamesAllowed: Validator = ({ csr, profile, templateSans })
   }
 };
 
-export const STANDARD_VALIDATORS: Validator[] = [deviceMayEnroll, deviceClassAllowed, issuerUsable, keyAllowed, requestedNamesAllowed];
+export const STANDARD_VALIDATORS: Validator[] = [deviceMayEnroll, deviceClassAllowed, deviceEnvironmentAllowed, issuerUsable, keyAllowed, requestedNamesAllowed];
 
 export function runValidators(ctx: EnrollmentContext, validators: Validator[] = STANDARD_VALIDATORS): void {
   for (const validator of validators) validator(ctx);

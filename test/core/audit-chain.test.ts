@@ -16,8 +16,8 @@ async function fleetWithHistory(): Promise<{ fleet: TestFleet; seqs: number[] }>
   const fleet = await openTestFleet();
   const { ctx } = fleet;
   const csr = opensslCsr(fleet.dir, 'ec-p256').pem;
-  const a = await createDevice(ctx, { externalSerial: 'AUDIT-A', deviceClass: 'sensor', environment: 'prod' }, 'alice');
-  const b = await createDevice(ctx, { externalSerial: 'AUDIT-B', deviceClass: 'sensor', environment: 'prod' }, 'alice');
+  const a = await createDevice(ctx, { externalSerial: 'AUDIT-A', deviceClass: 'sensor', environment: 'production' }, 'alice');
+  const b = await createDevice(ctx, { externalSerial: 'AUDIT-B', deviceClass: 'sensor', environment: 'production' }, 'alice');
   const certA = await issueFromCsr(ctx, { csr, profile: 'sensor', deviceId: a.id }, 'alice');
   await issueFromCsr(ctx, { csr, profile: 'sensor', deviceId: b.id }, 'bob');
   await suspendDevice(ctx, b.id, 'bob');
@@ -154,7 +154,7 @@ describe('audit chain', () => {
     it('keep one valid chain with no gaps and no duplicates', async () => {
       const { ctx } = fleet;
       const csr = opensslCsr(fleet.dir, 'ec-p256').pem;
-      const devices = await Promise.all(Array.from({ length: 20 }, (_, i) => createDevice(ctx, { externalSerial: `CONC-AUDIT-${i}`, deviceClass: 'sensor', environment: 'prod' }, 'test')));
+      const devices = await Promise.all(Array.from({ length: 20 }, (_, i) => createDevice(ctx, { externalSerial: `CONC-AUDIT-${i}`, deviceClass: 'sensor', environment: 'production' }, 'test')));
       const before = (await verifyAuditChain(ctx)).events;
       const batchesBefore = ctx.ledger.batches;
       await Promise.all([

@@ -14,6 +14,7 @@ import { putProfile } from '../../src/app/profiles.ts';
 import { BadRequest, NotFound, PolicyDenied, type FleetPkiError } from '../../src/errors.ts';
 import { newId } from '../../src/ids.ts';
 import { getCaByName } from '../../src/store/repos/cas.ts';
+import { errorOf, openApi, type ApiHarness } from '../api/harness.ts';
 import { openTestFleet, opensslCsr, type TestFleet } from '../helpers/context.ts';
 import { pemOf } from '../helpers/openssl.ts';
 
@@ -93,7 +94,7 @@ describe('bad input is refused, typed, audited, and nothing is issued', () => {
 
   before(async () => {
     fleet = await openTestFleet();
-    gateway = (await createDevice(fleet.ctx, { externalSerial: 'BAD-INPUT-GW', deviceClass: 'gateway', environment: 'prod' }, 'test')).id;
+    gateway = (await createDevice(fleet.ctx, { externalSerial: 'BAD-INPUT-GW', deviceClass: 'gateway', environment: 'production' }, 'test')).id;
     goodCsr = opensslCsr(fleet.dir, 'ec-p256').pem;
   });
   after(() => fleet?.close());
@@ -133,13 +134,13 @@ describe('bad input is refused, typed, audited, and nothing is issued', () => {
   });
 
   it('a suspended device', async () => {
-    const device = await createDevice(fleet.ctx, { externalSerial: 'BAD-INPUT-SUSPENDED', deviceClass: 'gateway', environment: 'prod' }, 'test');
+    const device = await createDevice(fleet.ctx, { externalSerial: 'BAD-INPUT-SUSPENDED', deviceClass: 'gateway', environment: 'production' }, 'test');
     await suspendDevice(fleet.ctx, device.id, 'test');
     await expectRefusal(fleet, { csr: goodCsr, profile: 'gateway', deviceId: device.id }, PolicyDenied, /is suspended/);
   });
 
   it('a decommissioned device, also after it held a certificate', async () => {
-    const device = await createDevice(fleet.ctx, { externalSerial: 'BAD-INPUT-RETIRED', deviceClass: 'gateway', environment: 'prod' }, 'test');
+    const device = await createDevice(fleet.ctx, { externalSerial: 'BAD-INPUT-RETIRED', deviceClass: 'gateway', environment: 'production' }, 'test');
     const old = await issueFromCsr(fleet.ctx, { csr: goodCsr, profile: 'gateway', deviceId: device.id }, 'test');
     await decommissionDevice(fleet.ctx, device.id, 'retired', 'test');
     await expectRefusal(fleet, { csr: goodCsr, profile: 'gateway', deviceId: device.id }, PolicyDenied, /decommissioned/);
@@ -150,7 +151,7 @@ describe('bad input is refused, typed, audited, and nothing is issued', () => {
     // Issuance and decommission race; whichever wins, a decommissioned device holds nothing valid.
     const outcomes = new Set<string>();
     for (let i = 0; i < 30; i++) {
-      const device = await createDevice(fleet.ctx, { externalSerial: `BAD-INPUT-RACE-${i}`, deviceClass: 'gateway', environment: 'prod' }, 'test');
+      const device = await createDevice(fleet.ctx, { externalSerial: `BAD-INPUT-RACE-${i}`, deviceClass: 'gateway', environment: 'production' }, 'test');
       const issuing = issueFromCsr(fleet.ctx, { csr: goodCsr, profile: 'gateway', deviceId: device.id }, 'test').then(
         () => 'issued, then revoked',
         (error: Error) => {
@@ -169,7 +170,7 @@ describe('bad input is refused, typed, audited, and nothing is issued', () => {
   });
 
   it("a renewal that names another device's certificate, or one that does not exist", async () => {
-    const other = await createDevice(fleet.ctx, { externalSerial: 'BAD-INPUT-OTHER', deviceClass: 'gateway', environment: 'prod' }, 'test');
+    const other = await createDevice(fleet.ctx, { externalSerial: 'BAD-INPUT-OTHER', deviceClass: 'gateway', environment: 'production' }, 'test');
     const theirs = await issueFromCsr(fleet.ctx, { csr: goodCsr, profile: 'gateway', deviceId: other.id }, 'test');
     await expectRefusal(fleet, { csr: goodCsr, profile: 'gateway', deviceId: gateway, replaces: theirs.id }, BadRequest, /belongs to another device/);
     const missing = newId();
@@ -177,7 +178,7 @@ describe('bad input is refused, typed, audited, and nothing is issued', () => {
   });
 
   it("a request for another device's identity URI", async () => {
-    const sensor = await createDevice(fleet.ctx, { externalSerial: 'BAD-INPUT-SENSOR', deviceClass: 'sensor', environment: 'prod' }, 'test');
+    const sensor = await createDevice(fleet.ctx, { externalSerial: 'BAD-INPUT-SENSOR', deviceClass: 'sensor', environment: 'production' }, 'test');
     const victim = newId();
     const csr = opensslCsr(fleet.dir, 'ec-p256', { sans: [`URI:urn:fleetpki:device:${victim}`] }).pem;
     await expectRefusal(fleet, { csr, profile: 'sensor', deviceId: sensor.id }, PolicyDenied, new RegExp(`SAN uri:urn:fleetpki:device:${victim} is not allowed by profile sensor`));
@@ -201,7 +202,7 @@ describe('bad input is refused, typed, audited, and nothing is issued', () => {
       [{ site: '東京-Zürich', contact: 'ops@example.com' }, /"urn:site:東京-Zürich" is not a URI/],
       [{ site: 'tokyo', contact: 'jörg@example.com' }, /"jörg@example.com" is not an email address/],
     ] as const) {
-      const device = await createDevice(fleet.ctx, { externalSerial: `BAD-INPUT-META-${metadata.site}-${metadata.contact}`, deviceClass: 'sensor', environment: 'prod', metadata }, 'test');
+      const device = await createDevice(fleet.ctx, { externalSerial: `BAD-INPUT-META-${metadata.site}-${metadata.contact}`, deviceClass: 'sensor', environment: 'production', metadata }, 'test');
       await expectRefusal(fleet, { csr: goodCsr, profile: 'site-uri', deviceId: device.id }, BadRequest, message);
     }
   });
@@ -217,6 +218,85 @@ describe('bad input is refused, typed, audited, and nothing is issued', () => {
     await expectRefusal(fleet, { csr: goodCsr, profile: 'meters-only', deviceId: gateway }, PolicyDenied, /not for device class gateway/);
     await putProfile(fleet.ctx, { ...base, name: 'from-the-root', ca: 'fleet-root' }, 'test');
     await expectRefusal(fleet, { csr: goodCsr, profile: 'from-the-root', deviceId: gateway }, PolicyDenied, /fleet-root, a root CA/);
+  });
+});
+
+describe('a device outside the profile\'s environments, or a name carrying its serial, over REST: 422, audited, nothing issued', () => {
+  let api: ApiHarness;
+  before(async () => {
+    api = await openApi();
+    // Privacy with names a device may request: the one way a requested SAN can carry its serial.
+    const put = await api.call('PUT', '/api/v1/profiles/private-gateway', {
+      body: {
+        ca: 'devices-production',
+        keys: { allowed: ['ec-p256'] },
+        validity: '1d',
+        subject: { O: 'fleetpki', OU: '{{meta.asset}}', CN: '{{device.id}}' },
+        san: { templates: ['uri:urn:fleetpki:device:{{device.id}}'], allowRequested: ['dns:*.gateways.fleet.internal'] },
+        keyUsage: ['digitalSignature'],
+        privacy: true,
+        environments: ['production'],
+      },
+    });
+    assert.equal(put.statusCode, 200, put.body);
+    assert.deepEqual(put.json().environments, ['production']);
+  });
+  after(() => api?.close());
+
+  const csr = (sans?: string[]) => opensslCsr(api.fleet.dir, 'ec-p256', { sans }).pem;
+
+  /** POSTs the request and expects a 422 naming the reason, one refusal event with that reason, and no certificate. */
+  async function refused(body: { csr: string; profile: string; deviceId: string }, message: RegExp): Promise<void> {
+    const certificates = await api.certificateCount();
+    const response = await api.call('POST', '/api/v1/certificates', { body });
+    assert.equal(response.statusCode, 422, response.body);
+    const error = errorOf(response);
+    assert.equal(error.code, 'policy_denied');
+    assert.match(error.message, message);
+    assert.equal(await api.certificateCount(), certificates, 'no certificate row');
+    const [event] = await api.audit({ action: 'certificate.issue', outcome: 'refused' });
+    assert.deepEqual({ target: event.target, reason: event.details.reason }, { target: `device:${body.deviceId}`, reason: error.message });
+    assert.equal((await getDevice(api.fleet.ctx, body.deviceId)).status, 'registered');
+  }
+
+  const cases: Array<{ name: string; device: Record<string, unknown>; profile: string; sans?: string[]; message: RegExp }> = [
+    { name: 'a lab device under sensor (the production CA)', device: { environment: 'lab' }, profile: 'sensor', message: /^profile sensor is not for devices in environment lab \(allowed: production\)$/ },
+    { name: 'a production device under lab-sensor (the lab CA)', device: { environment: 'production' }, profile: 'lab-sensor', message: /^profile lab-sensor is not for devices in environment production \(allowed: lab\)$/ },
+    { name: 'a lab gateway under gateway', device: { environment: 'lab', deviceClass: 'gateway' }, profile: 'gateway', message: /not for devices in environment lab \(allowed: production\)/ },
+    { name: 'a lab server under tls-server', device: { environment: 'lab', deviceClass: 'broker' }, profile: 'tls-server', sans: ['DNS:localhost'], message: /not for devices in environment lab \(allowed: production, infrastructure\)/ },
+    { name: 'a lab release signer under code-signing', device: { environment: 'lab', deviceClass: 'release-signer' }, profile: 'code-signing', message: /not for devices in environment lab \(allowed: production\)/ },
+    {
+      name: 'a requested SAN holding the serial, in another case, under a privacy profile',
+      device: { externalSerial: 'GW-SERIAL-7731', deviceClass: 'gateway', metadata: { asset: 'pump' } },
+      profile: 'private-gateway',
+      sans: ['DNS:gw-serial-7731.gateways.fleet.internal'],
+      message: /^profile private-gateway keeps device serial numbers out of certificates, but the SAN dns:gw-serial-7731\.gateways\.fleet\.internal contains the serial of device /,
+    },
+    {
+      name: 'a {{meta.x}} value holding the serial, under a privacy profile',
+      device: { externalSerial: 'GW-SERIAL-7732', deviceClass: 'gateway', metadata: { asset: 'pump GW-SERIAL-7732' } },
+      profile: 'private-gateway',
+      message: /^profile private-gateway keeps device serial numbers out of certificates, but the subject OU "pump GW-SERIAL-7732" contains the serial of device /,
+    },
+  ];
+
+  for (const c of cases) {
+    it(c.name, async () => {
+      const deviceId = await api.device(c.device);
+      await refused({ csr: csr(c.sans), profile: c.profile, deviceId }, c.message);
+    });
+  }
+
+  it('the same profiles issue to the devices they are for (the refusals are not the setup failing)', async () => {
+    for (const [fields, profile, sans] of [
+      [{ environment: 'lab' }, 'lab-sensor', undefined],
+      [{ environment: 'production' }, 'sensor', undefined],
+      [{ externalSerial: 'GW-SERIAL-7733', deviceClass: 'gateway', metadata: { asset: 'pump' } }, 'private-gateway', ['DNS:pump-3.gateways.fleet.internal']],
+    ] as const) {
+      const deviceId = await api.device(fields);
+      const response = await api.call('POST', '/api/v1/certificates', { body: { csr: csr(sans ? [...sans] : undefined), profile, deviceId } });
+      assert.equal(response.statusCode, 201, response.body);
+    }
   });
 });
 

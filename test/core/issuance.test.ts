@@ -92,8 +92,9 @@ function addext(printed: string): string {
 }
 
 let serialCounter = 0;
-async function newDevice(fleet: TestFleet, deviceClass: string, externalSerial = `SN-${process.pid}-${++serialCounter}`) {
-  return createDevice(fleet.ctx, { externalSerial, deviceClass, environment: 'prod', model: 'M-1' }, 'test:issuance');
+/** Default profiles serve one environment each: the lab CA's lab devices, the others production's. */
+async function newDevice(fleet: TestFleet, deviceClass: string, externalSerial = `SN-${process.pid}-${++serialCounter}`, environment = 'production') {
+  return createDevice(fleet.ctx, { externalSerial, deviceClass, environment, model: 'M-1' }, 'test:issuance');
 }
 
 describe('issuance: every device key type, checked by openssl', () => {
@@ -123,7 +124,7 @@ describe('issuance: every device key type, checked by openssl', () => {
 
   for (const c of CASES) {
     it(`${c.key} under profile ${c.profile}${c.requested ? ` with ${c.requested.join(', ')}` : ''}`, async () => {
-      const device = await newDevice(fleet, c.deviceClass);
+      const device = await newDevice(fleet, c.deviceClass, undefined, c.issuingCa === 'devices-lab' ? 'lab' : 'production');
       assert.equal(device.status, 'registered');
       const started = Date.now();
       const row = await issueFromCsr(fleet.ctx, { csr: csrFor(c.key, c.requested), profile: c.profile, deviceId: device.id }, 'test:issuance');

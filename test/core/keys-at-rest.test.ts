@@ -57,7 +57,7 @@ describe('CA keys at rest', () => {
     fleet = await openTestFleet();
     passphrase = fleet.ctx.passphrase();
     // Use the keys once, so anything written on first use (caches, logs) exists to be found.
-    const device = await createDevice(fleet.ctx, { externalSerial: 'KEYS-1', deviceClass: 'sensor', environment: 'prod' }, 'test');
+    const device = await createDevice(fleet.ctx, { externalSerial: 'KEYS-1', deviceClass: 'sensor', environment: 'production' }, 'test');
     await issueFromCsr(fleet.ctx, { csr: opensslCsr(fleet.dir, 'ec-p256').pem, profile: 'sensor', deviceId: device.id }, 'test');
     rows = await listCaRows(fleet.ctx.db);
     for (const row of rows) keys.set(row.name, unsealPrivateKey(row.encrypted_key!, passphrase, row.id));
@@ -133,7 +133,7 @@ describe('unsealing', () => {
     const wrong = 'wrong-passphrase-for-this-fleet';
     const other = await openContext(fleet.ctx.config, { log: pino({ level: 'silent' }), env: { FLEETPKI_KEY_PASSPHRASE: wrong } });
     try {
-      const device = await createDevice(other, { externalSerial: 'WRONG-PASS', deviceClass: 'sensor', environment: 'prod' }, 'test');
+      const device = await createDevice(other, { externalSerial: 'WRONG-PASS', deviceClass: 'sensor', environment: 'production' }, 'test');
       const before = await countCertificates(other.db, {});
       await assert.rejects(
         issueFromCsr(other, { csr: opensslCsr(fleet.dir, 'ec-p256').pem, profile: 'sensor', deviceId: device.id }, 'test'),

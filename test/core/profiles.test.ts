@@ -48,8 +48,8 @@ describe('checkProfile', () => {
   it('accepts a good profile and fills the defaults', () => {
     const profile = checkProfile(GOOD);
     assert.deepEqual(
-      { renewAfter: profile.renewAfter, rsaMinBits: profile.keys.rsaMinBits, privacy: profile.privacy, deviceClasses: profile.deviceClasses, extKeyUsage: profile.extKeyUsage, allowRequested: profile.san.allowRequested },
-      { renewAfter: 0.66, rsaMinBits: 2048, privacy: false, deviceClasses: [], extKeyUsage: [], allowRequested: [] },
+      { renewAfter: profile.renewAfter, rsaMinBits: profile.keys.rsaMinBits, privacy: profile.privacy, deviceClasses: profile.deviceClasses, environments: profile.environments, extKeyUsage: profile.extKeyUsage, allowRequested: profile.san.allowRequested },
+      { renewAfter: 0.66, rsaMinBits: 2048, privacy: false, deviceClasses: [], environments: [], extKeyUsage: [], allowRequested: [] },
     );
     assert.equal(validitySeconds(profile), 30 * 86_400);
     assert.equal((GOOD as { renewAfter?: number }).renewAfter, undefined, 'the input is not modified');
@@ -139,6 +139,7 @@ const DEVICE: DevicesTable = {
   criticality: 'high',
   status: 'active',
   metadata: JSON.stringify({ line: 3, room: 'B-12', empty: '', none: null }),
+  manufacturer: null,
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',
 };

@@ -39,7 +39,7 @@ describe(`${N} concurrent issuances`, () => {
     // CSR reuse is fine here: the CA must still give every certificate its own serial.
     const csrs = [opensslCsr(fleet.dir, 'ec-p256').pem, opensslCsr(fleet.dir, 'ec-p256').pem, opensslCsr(fleet.dir, 'ed25519').pem];
     const devices = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => createDevice(fleet.ctx, { externalSerial: `CONC-${i}`, deviceClass: 'sensor', environment: 'prod' }, 'test')),
+      Array.from({ length: 10 }, (_, i) => createDevice(fleet.ctx, { externalSerial: `CONC-${i}`, deviceClass: 'sensor', environment: 'production' }, 'test')),
     );
     const batchesBefore = fleet.ctx.ledger.batches;
     issued = await Promise.all(
@@ -136,7 +136,7 @@ describe('a serial collision', () => {
   after(() => fleet?.close());
 
   it('is signed again with a fresh serial, never recorded or returned twice', async () => {
-    const device = await createDevice(fleet.ctx, { externalSerial: 'COLLIDE-1', deviceClass: 'sensor', environment: 'prod' }, 'test');
+    const device = await createDevice(fleet.ctx, { externalSerial: 'COLLIDE-1', deviceClass: 'sensor', environment: 'production' }, 'test');
     const csr = opensslCsr(fleet.dir, 'ec-p256').pem;
     const first = await issueFromCsr(fleet.ctx, { csr, profile: 'sensor', deviceId: device.id }, 'test');
     const taken = value128(encodedSerial(first.der));
