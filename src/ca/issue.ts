@@ -17,6 +17,7 @@ import { partitionOf } from '../revocation/partition.ts';
 import type { Issuer } from './issuer.ts';
 import { assertLintClean } from './lint.ts';
 import { newSerial } from './serial.ts';
+import { caUrls, crlPartitionUrl } from './urls.ts';
 import { buildTbs, signTbs } from './sign.ts';
 
 export interface IssueDeps {
@@ -39,13 +40,13 @@ function cachedUsage(kind: 'ku' | 'eku', usages: readonly string[]): Buffer {
   return der;
 }
 
-function extensionsFor(request: ApprovedRequest, issuer: Issuer, serialHex: string): Buffer[] {
+function extensionsFor(request: ApprovedRequest, issuer: Issuer, partition: string): Buffer[] {
   const extensions = [END_ENTITY, cachedUsage('ku', request.keyUsage)];
   if (request.extKeyUsage.length > 0) extensions.push(cachedUsage('eku', request.extKeyUsage));
   extensions.push(subjectKeyIdentifier(keyIdentifier(request.spkiDer)), issuer.childExtensions.aki);
   if (request.sans.length > 0) extensions.push(subjectAltName(request.sans, request.subject.length === 0));
   // The partitioned CRL, so relying parties download a small one (docs/revocation.md).
-  extensions.push(issuer.crlDpFor(partitionOf(request.notAfter, serialHex)), issuer.childExtensions.aia);
+  extensions.push(issuer.crlDpFor(partition), issuer.childExtensions.aia);
   return extensions;
 }
 
@@ -53,6 +54,7 @@ async function signOnce(deps: IssueDeps, request: ApprovedRequest, issuer: Issue
   const signer = issuer.signer(deps.passphrase);
   const serial = newSerial();
   const subjectDer = encodeName(request.subject);
+  const partition = partitionOf(request.notAfter, serial.hex);
   const tbs = buildTbs(signer, {
     serial: serial.der,
     issuer: issuer.cert.subjectDer,
@@ -60,7 +62,7 @@ async function signOnce(deps: IssueDeps, request: ApprovedRequest, issuer: Issue
     notAfter: request.notAfter,
     subject: subjectDer,
     spki: request.spkiDer,
-    extensions: extensionsFor(request, issuer, serial.hex),
+    extensions: extensionsFor(request, issuer, partition),
   });
   assertLintClean(tbs, {
     issuerSubjectDer: issuer.cert.subjectDer,
@@ -72,6 +74,10 @@ async function signOnce(deps: IssueDeps, request: ApprovedRequest, issuer: Issue
     key: request.key,
     keyUsage: request.keyUsage,
     extKeyUsage: request.extKeyUsage,
+    subject: request.subject,
+    sans: request.sans,
+    spkiDer: request.spkiDer,
+    urls: { ...caUrls(issuer.publicUrl, issuer.row.name), crl: crlPartitionUrl(issuer.publicUrl, issuer.row.name, partition) },
   });
   const der = await signTbs(signer, tbs);
   const row: CertificatesTable = {

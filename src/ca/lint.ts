@@ -2,10 +2,35 @@
 // (tbs-view.ts) and checked against RFC 5280 and what the RA approved. A finding means a bug
 // or a misconfigured profile: nothing is signed.
 
+import { createHash } from 'node:crypto';
+import { SocketAddress } from 'node:net';
 import { PolicyDenied } from '../errors.ts';
+import { readTop, value } from '../x509/der.ts';
 import { EXTENSION_OIDS, extKeyUsageOid, type KeyUsageName } from '../x509/extensions.ts';
 import type { KeyDescription } from '../x509/keys.ts';
-import { authorityKeyId, isCaFlagSet, keyUsageBits, oidList, readTbs, type TbsView } from './tbs-view.ts';
+import type { NameAttributes } from '../x509/name.ts';
+import { OID } from '../x509/oids.ts';
+import type { San } from '../x509/san.ts';
+import {
+  accessDescriptions,
+  authorityKeyId,
+  generalNames,
+  isCaFlagSet,
+  keyUsageBits,
+  nameAttributes,
+  oidList,
+  readTbs,
+  subjectPublicKeyBits,
+  uris,
+  type TbsView,
+} from './tbs-view.ts';
+
+/** Where relying parties find the CRL, the OCSP responder and the issuer's certificate. */
+export interface RevocationUrls {
+  crl: string;
+  ocsp: string;
+  caIssuers: string;
+}
 
 export interface LintExpectations {
   issuerSubjectDer: Buffer;
@@ -17,11 +42,25 @@ export interface LintExpectations {
   key: KeyDescription;
   keyUsage: KeyUsageName[];
   extKeyUsage: string[];
+  /** What was approved: the TBS must carry exactly this subject, these SANs and this key. */
+  subject: NameAttributes;
+  sans: readonly San[];
+  spkiDer: Buffer;
+  /** The URLs the certificate must carry; null where it carries none (an IDevID, an OCSP responder's). */
+  urls: RevocationUrls | null;
 }
 
 type Lint = (tbs: TbsView, expect: LintExpectations) => string | null;
 
 const ext = (tbs: TbsView, name: keyof typeof EXTENSION_OIDS) => tbs.extensions.get(EXTENSION_OIDS[name]);
+
+/** An approved SAN as generalNames() reads it back: IP addresses have more than one spelling. */
+function sanText(san: San): string {
+  if (san.kind !== 'ip') return `${san.kind}:${san.value}`;
+  return `ip:${new SocketAddress({ address: san.value, family: san.value.includes(':') ? 'ipv6' : 'ipv4' }).address}`;
+}
+
+const sameList = (a: string[], b: string[]) => a.length === b.length && a.every((item, i) => item === b[i]);
 
 const LINTS: Lint[] = [
   (tbs) => (tbs.version === 2 ? null : 'certificate is not version 3'),
@@ -67,11 +106,38 @@ const LINTS: Lint[] = [
     const wanted = expect.extKeyUsage.map(extKeyUsageOid);
     return oids.length === wanted.length && wanted.every((o) => oids.includes(o)) ? null : 'extendedKeyUsage differs from the profile';
   },
-  (tbs) => (ext(tbs, 'subjectKeyIdentifier') ? null : 'subjectKeyIdentifier is missing'),
+  (tbs, expect) => (sameList(nameAttributes(tbs.subject), expect.subject.map(([a, v]) => `${a}=${v}`)) ? null : 'subject differs from the approved subject'),
+  (tbs, expect) => {
+    const san = ext(tbs, 'subjectAltName');
+    const names = san ? generalNames(san.value) : [];
+    if (san && names.length === 0) return 'subjectAltName is present but empty';
+    return sameList(names.sort(), expect.sans.map(sanText).sort()) ? null : 'subjectAltName differs from the approved names';
+  },
+  (tbs, expect) => (tbs.spki.equals(expect.spkiDer) ? null : 'subject public key differs from the approved key'),
+  (tbs) => {
+    const ski = ext(tbs, 'subjectKeyIdentifier');
+    if (!ski) return 'subjectKeyIdentifier is missing';
+    // Issuance uses RFC 5280 4.2.1.2 method 1; another value would break chain building by key id.
+    const keyId = createHash('sha1').update(subjectPublicKeyBits(tbs.spki)).digest();
+    return value(ski.value, readTop(ski.value)).equals(keyId) ? null : 'subjectKeyIdentifier is not the SHA-1 of the subject public key';
+  },
   (tbs, expect) => {
     const aki = ext(tbs, 'authorityKeyIdentifier');
     if (!aki) return 'authorityKeyIdentifier is missing';
     return authorityKeyId(aki.value)?.equals(expect.issuerKeyId) ? null : "authorityKeyIdentifier does not match the issuer's key";
+  },
+  (tbs, { urls }) => {
+    if (!urls) return null;
+    const dp = ext(tbs, 'crlDistributionPoints');
+    if (!dp) return 'cRLDistributionPoints is missing';
+    return sameList(uris(dp.value), [urls.crl]) ? null : 'cRLDistributionPoints does not name the configured CRL';
+  },
+  (tbs, { urls }) => {
+    if (!urls) return null;
+    const aia = ext(tbs, 'authorityInfoAccess');
+    if (!aia) return 'authorityInfoAccess is missing';
+    const wanted = [`${OID.adOcsp} ${urls.ocsp}`, `${OID.adCaIssuers} ${urls.caIssuers}`].sort();
+    return sameList(accessDescriptions(aia.value).sort(), wanted) ? null : 'authorityInfoAccess does not carry the configured OCSP and CA Issuers URLs';
   },
   (tbs) => (tbs.duplicateExtensions.length === 0 ? null : `extensions appear twice: ${tbs.duplicateExtensions.join(', ')}`),
 ];
@@ -83,7 +149,14 @@ export function lintTbs(raw: Buffer, expect: LintExpectations): string[] {
   } catch (error) {
     return [`TBSCertificate does not decode: ${(error as Error).message}`];
   }
-  return LINTS.map((lint) => lint(tbs, expect)).filter((finding): finding is string => finding !== null);
+  return LINTS.map((lint) => {
+    try {
+      return lint(tbs, expect);
+    } catch (error) {
+      // A malformed extension value or name is a finding like any other, not a crash of the issuing path.
+      return `a part of the TBSCertificate does not decode: ${(error as Error).message}`;
+    }
+  }).filter((finding): finding is string => finding !== null);
 }
 
 export function assertLintClean(raw: Buffer, expect: LintExpectations): void {

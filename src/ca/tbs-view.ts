@@ -1,7 +1,9 @@
 // Decodes a TBSCertificate with the plain DER walker, independently of the code that built
 // it (src/x509/certificate.ts and the @peculiar serialisers), for the pre-signing lint.
 
-import { children, oidToString, readTime, readTop, slice, TAG, value } from '../x509/der.ts';
+import { SocketAddress } from 'node:net';
+import { BadRequest } from '../errors.ts';
+import { children, oidToString, readTime, readTop, slice, TAG, value, type Tlv } from '../x509/der.ts';
 
 export interface ExtensionView {
   critical: boolean;
@@ -16,6 +18,9 @@ export interface TbsView {
   notBefore: Date;
   notAfter: Date;
   subjectIsEmpty: boolean;
+  /** The subject Name and the SubjectPublicKeyInfo, as encoded. */
+  subject: Buffer;
+  spki: Buffer;
   extensions: Map<string, ExtensionView>;
   duplicateExtensions: string[];
 }
@@ -39,7 +44,7 @@ export function readTbs(raw: Buffer): TbsView {
   const parts = children(raw, readTop(raw));
   const hasVersion = parts[0].tag === TAG.CONTEXT_0;
   const version = hasVersion ? raw[children(raw, parts[0])[0].valueStart] : 0;
-  const [serial, signature, issuer, validity, subject] = parts.slice(hasVersion ? 1 : 0);
+  const [serial, signature, issuer, validity, subject, spki] = parts.slice(hasVersion ? 1 : 0);
   const [notBefore, notAfter] = children(raw, validity);
   const { extensions, duplicates } = readExtensions(raw, parts.find((p) => p.tag === TAG.CONTEXT_3));
   return {
@@ -50,6 +55,8 @@ export function readTbs(raw: Buffer): TbsView {
     notBefore: readTime(notBefore.tag, value(raw, notBefore)),
     notAfter: readTime(notAfter.tag, value(raw, notAfter)),
     subjectIsEmpty: subject.end === subject.valueStart,
+    subject: slice(raw, subject),
+    spki: slice(raw, spki),
     extensions,
     duplicateExtensions: duplicates,
   };
@@ -78,4 +85,78 @@ export function oidList(sequence: Buffer): string[] {
 export function authorityKeyId(aki: Buffer): Buffer | null {
   const keyId = children(aki, readTop(aki)).find((p) => p.tag === 0x80);
   return keyId ? value(aki, keyId) : null;
+}
+
+/** The subjectPublicKey BIT STRING's bits (without the unused-bits octet): what RFC 5280 method 1 hashes. */
+export function subjectPublicKeyBits(spki: Buffer): Buffer {
+  const bitString = children(spki, readTop(spki))[1];
+  if (bitString?.tag !== TAG.BIT_STRING) throw new BadRequest('SubjectPublicKeyInfo has no subjectPublicKey BIT STRING');
+  return spki.subarray(bitString.valueStart + 1, bitString.end);
+}
+
+// Its own table rather than src/x509/name.ts's: the lint reads names independently of the encoder.
+const ATTRIBUTE_NAMES: Record<string, string> = {
+  '2.5.4.6': 'C',
+  '2.5.4.8': 'ST',
+  '2.5.4.7': 'L',
+  '2.5.4.10': 'O',
+  '2.5.4.11': 'OU',
+  '2.5.4.3': 'CN',
+  '2.5.4.5': 'serialNumber',
+  '0.9.2342.19200300.100.1.25': 'DC',
+  '0.9.2342.19200300.100.1.1': 'UID',
+  '1.2.840.113549.1.9.1': 'emailAddress',
+};
+
+/** "O=fleetpki"-style pairs of every attribute of every RDN, in order. */
+export function nameAttributes(name: Buffer): string[] {
+  const out: string[] = [];
+  for (const rdn of children(name, readTop(name))) {
+    for (const atv of children(name, rdn)) {
+      const [type, text] = children(name, atv);
+      const oid = oidToString(value(name, type));
+      out.push(`${ATTRIBUTE_NAMES[oid] ?? oid}=${value(name, text).toString('utf8')}`);
+    }
+  }
+  return out;
+}
+
+/** An IP address from its octets, in the form net.SocketAddress gives any spelling of it. */
+function ipText(octets: Buffer): string {
+  if (octets.length === 4) return [...octets].join('.');
+  if (octets.length !== 16) return `invalid:${octets.toString('hex')}`;
+  const groups = Array.from({ length: 8 }, (_, i) => octets.readUInt16BE(i * 2).toString(16));
+  return new SocketAddress({ address: groups.join(':'), family: 'ipv6' }).address;
+}
+
+const GENERAL_NAME_KINDS: Record<number, string> = { 0x81: 'email', 0x82: 'dns', 0x86: 'uri', 0x87: 'ip' };
+
+/** A GeneralNames SEQUENCE as "dns:x" strings; a kind fleetpki never issues comes out as "tag-0x..". */
+export function generalNames(names: Buffer): string[] {
+  return children(names, readTop(names)).map((name) => {
+    const kind = GENERAL_NAME_KINDS[name.tag];
+    if (!kind) return `tag-0x${name.tag.toString(16)}`;
+    const content = value(names, name);
+    return `${kind}:${kind === 'ip' ? ipText(content) : content.toString('latin1')}`;
+  });
+}
+
+/** Every uniformResourceIdentifier [6] anywhere inside a structure (the CRL DP's fullName). */
+export function uris(der: Buffer): string[] {
+  const out: string[] = [];
+  const walk = (tlv: Tlv) => {
+    if (tlv.tag === 0x86) out.push(value(der, tlv).toString('latin1'));
+    else if (tlv.tag & 0x20) children(der, tlv).forEach(walk);
+  };
+  walk(readTop(der));
+  return out;
+}
+
+/** AuthorityInfoAccess as "method-oid uri" strings. */
+export function accessDescriptions(aia: Buffer): string[] {
+  return children(aia, readTop(aia)).map((description) => {
+    const [method, location] = children(aia, description);
+    const where = location?.tag === 0x86 ? value(aia, location).toString('latin1') : 'not-a-uri';
+    return `${oidToString(value(aia, method))} ${where}`;
+  });
 }

@@ -74,6 +74,11 @@ async function sign(ctx: Context, issuer: Issuer, csr: ParsedCsr, subject: NameA
     key: csr.key,
     keyUsage: [...USAGE.keyUsage],
     extKeyUsage: USAGE.extKeyUsage,
+    subject,
+    sans: [],
+    spkiDer: csr.spkiDer,
+    // The birth certificate built above carries no CRL or AIA extension.
+    urls: null,
   });
   return { der: await signTbs(signer, tbs), serialHex: serial.hex, notBefore };
 }

@@ -37,12 +37,13 @@ function responderName(issuer: Issuer): NameAttributes {
 export async function signResponderCertificate(request: SignerCertificateRequest): Promise<{ der: Buffer; serial: Serial }> {
   const { issuer, caSigner, spki } = request;
   const serial = newSerial();
+  const subject = responderName(issuer);
   const tbs = buildTbs(caSigner, {
     serial: serial.der,
     issuer: issuer.cert.subjectDer,
     notBefore: request.notBefore,
     notAfter: request.notAfter,
-    subject: encodeName(responderName(issuer)),
+    subject: encodeName(subject),
     spki,
     extensions: [basicConstraints(false), keyUsage(['digitalSignature']), extKeyUsage(['OCSPSigning']), NO_CHECK, subjectKeyIdentifier(keyIdentifier(spki)), issuer.childExtensions.aki],
   });
@@ -56,6 +57,11 @@ export async function signResponderCertificate(request: SignerCertificateRequest
     key: request.key,
     keyUsage: ['digitalSignature'],
     extKeyUsage: ['OCSPSigning'],
+    subject,
+    sans: [],
+    spkiDer: spki,
+    // id-pkix-ocsp-nocheck: relying parties do not check a responder certificate's revocation.
+    urls: null,
   });
   return { der: await signTbs(caSigner, tbs), serial };
 }

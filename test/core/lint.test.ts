@@ -4,16 +4,20 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { issueFromCsr } from '../../src/app/certificates.ts';
 import { createDevice } from '../../src/app/devices.ts';
 import { assertLintClean, lintTbs, type LintExpectations } from '../../src/ca/lint.ts';
+import { caUrls, crlPartitionUrl } from '../../src/ca/urls.ts';
+import { partitionOf } from '../../src/revocation/partition.ts';
 import { PolicyDenied } from '../../src/errors.ts';
 import { encodeTbs, parseCertificate, type TbsParts } from '../../src/x509/certificate.ts';
 import { children, readTop, sequence, slice, tlv, TAG, unsignedInteger } from '../../src/x509/der.ts';
 import {
+  authorityInfoAccess,
   authorityKeyIdentifier,
   basicConstraints,
+  crlDistributionPoint,
   EXTENSION_OIDS,
   extension,
   extKeyUsage,
@@ -24,7 +28,8 @@ import {
   type KeyUsageName,
 } from '../../src/x509/extensions.ts';
 import { describeKeyType, signatureScheme } from '../../src/x509/keys.ts';
-import { encodeName } from '../../src/x509/name.ts';
+import { encodeName, nameToAttributes } from '../../src/x509/name.ts';
+import { parseSan, type San } from '../../src/x509/san.ts';
 import { openTestFleet, opensslCsr, type TestFleet } from '../helpers/context.ts';
 
 const DAY = 86_400_000;
@@ -38,6 +43,8 @@ const issuerNotBefore = new Date('2025-01-01T00:00:00Z');
 const issuerNotAfter = new Date('2030-01-01T00:00:00Z');
 const issuerScheme = signatureScheme(describeKeyType('ec-p256'));
 const deviceSpki = spkiOf('ec');
+const deviceSan: San = { kind: 'uri', value: 'urn:fleetpki:device:lint-1' };
+const URLS = { crl: 'http://pki.test/crl/lint/2026-01-3.crl', ocsp: 'http://pki.test/ocsp', caIssuers: 'http://pki.test/ca/lint.cer' };
 
 const EXPECT: LintExpectations = {
   issuerSubjectDer: issuerName,
@@ -49,6 +56,10 @@ const EXPECT: LintExpectations = {
   key: describeKeyType('ec-p256'),
   keyUsage: ['digitalSignature'],
   extKeyUsage: ['clientAuth'],
+  subject: [['O', 'fleetpki'], ['CN', 'lint-1']],
+  sans: [deviceSan],
+  spkiDer: deviceSpki,
+  urls: URLS,
 };
 
 interface Variant {
@@ -60,7 +71,7 @@ interface Variant {
   subject?: Buffer;
   spki?: Buffer;
   /** Extensions by name; null leaves one out. */
-  ext?: Partial<Record<'bc' | 'ku' | 'eku' | 'ski' | 'aki' | 'san', Buffer | null>>;
+  ext?: Partial<Record<'bc' | 'ku' | 'eku' | 'ski' | 'aki' | 'san' | 'crlDp' | 'aia', Buffer | null>>;
   extra?: Buffer[];
 }
 
@@ -72,7 +83,9 @@ function tbs(v: Variant = {}): Buffer {
     eku: extKeyUsage(['clientAuth']),
     ski: subjectKeyIdentifier(keyIdentifier(v.spki ?? deviceSpki)),
     aki: authorityKeyIdentifier(issuerKeyId),
-    san: subjectAltName([{ kind: 'uri', value: 'urn:fleetpki:device:lint-1' }], false),
+    san: subjectAltName([deviceSan], false),
+    crlDp: crlDistributionPoint(URLS.crl),
+    aia: authorityInfoAccess({ ocsp: URLS.ocsp, caIssuers: URLS.caIssuers }),
     ...v.ext,
   };
   const parts: TbsParts = {
@@ -94,8 +107,8 @@ const DEFECTS: Array<{ name: string; tbs: () => Buffer; expect?: Partial<LintExp
   { name: 'notBefore before the issuer was valid', tbs: () => tbs({ notBefore: new Date(issuerNotBefore.getTime() - 1000) }), finding: "validity is not inside the issuer's validity" },
   { name: 'notAfter after the issuer expires', tbs: () => tbs({ notAfter: new Date(issuerNotAfter.getTime() + DAY) }), finding: "validity is not inside the issuer's validity" },
   { name: 'notAfter not after notBefore', tbs: () => tbs({ notBefore: new Date('2026-02-01T00:00:00Z'), notAfter: new Date('2026-02-01T00:00:00Z') }), finding: 'notBefore is not before notAfter' },
-  { name: 'empty subject with a non-critical SAN', tbs: () => tbs({ subject: sequence() }), finding: 'subject is empty, so subjectAltName must be critical' },
-  { name: 'empty subject and no SAN', tbs: () => tbs({ subject: sequence(), ext: { san: null } }), finding: 'certificate has neither a subject nor a subject alternative name' },
+  { name: 'empty subject with a non-critical SAN', tbs: () => tbs({ subject: sequence() }), expect: { subject: [] }, finding: 'subject is empty, so subjectAltName must be critical' },
+  { name: 'empty subject and no SAN', tbs: () => tbs({ subject: sequence(), ext: { san: null } }), expect: { subject: [], sans: [] }, finding: 'certificate has neither a subject nor a subject alternative name' },
   { name: 'no subject key identifier', tbs: () => tbs({ ext: { ski: null } }), finding: 'subjectKeyIdentifier is missing' },
   { name: 'no authority key identifier', tbs: () => tbs({ ext: { aki: null } }), finding: 'authorityKeyIdentifier is missing' },
   { name: "an AKI that is not the issuer's key", tbs: () => tbs({ ext: { aki: authorityKeyIdentifier(keyIdentifier(spkiOf('ec'))) } }), finding: "authorityKeyIdentifier does not match the issuer's key" },
@@ -125,7 +138,30 @@ const DEFECTS: Array<{ name: string; tbs: () => Buffer; expect?: Partial<LintExp
   { name: 'a 21-octet serial', tbs: () => tbs({ serial: tlv(TAG.INTEGER, Buffer.alloc(21, 0x11)) }), finding: 'serial number must be 1 to 20 octets' },
   { name: "a signature algorithm that is not the issuer key's", tbs: () => tbs({ signatureAlgorithm: signatureScheme(describeKeyType('ec-p384')).algorithmDer }), finding: 'signature algorithm does not match the issuer key' },
   { name: "an issuer name that is not the CA's subject", tbs: () => tbs({ issuer: encodeName([['O', 'Lint Test'], ['CN', 'Someone Else']]) }), finding: "issuer name differs from the CA certificate's subject" },
-  { name: 'an extension twice', tbs: () => tbs({ extra: [subjectKeyIdentifier(Buffer.alloc(20, 1))] }), finding: `extensions appear twice: ${EXTENSION_OIDS.subjectKeyIdentifier}` },
+  // What the RA approved, and what the CA was configured to put in every certificate.
+  { name: 'a subject other than the approved one', tbs: () => tbs({ subject: encodeName([['O', 'fleetpki'], ['CN', 'lint-2']]) }), finding: 'subject differs from the approved subject' },
+  { name: 'the approved subject attributes in another order', tbs: () => tbs({ subject: encodeName([['CN', 'lint-1'], ['O', 'fleetpki']]) }), finding: 'subject differs from the approved subject' },
+  { name: 'a subject attribute more than approved', tbs: () => tbs({ subject: encodeName([['O', 'fleetpki'], ['CN', 'lint-1'], ['serialNumber', 'SN-1']]) }), finding: 'subject differs from the approved subject' },
+  { name: 'a subject where none was approved', tbs: () => tbs({ ext: { san: subjectAltName([deviceSan], true) } }), expect: { subject: [] }, finding: 'subject differs from the approved subject' },
+  { name: 'a SAN the RA did not approve', tbs: () => tbs({ ext: { san: subjectAltName([deviceSan, { kind: 'dns', value: 'evil.example.com' }], false) } }), finding: 'subjectAltName differs from the approved names' },
+  { name: 'an approved SAN left out', tbs: () => tbs({ ext: { san: null } }), finding: 'subjectAltName differs from the approved names' },
+  { name: "another device's identity URI", tbs: () => tbs({ ext: { san: subjectAltName([{ kind: 'uri', value: 'urn:fleetpki:device:lint-2' }], false) } }), finding: 'subjectAltName differs from the approved names' },
+  { name: 'another IP address than approved', tbs: () => tbs({ ext: { san: subjectAltName([deviceSan, { kind: 'ip', value: '::2' }], false) } }), expect: { sans: [deviceSan, { kind: 'ip', value: '::1' }] }, finding: 'subjectAltName differs from the approved names' },
+  { name: 'a SAN extension with no names', tbs: () => tbs({ ext: { san: subjectAltName([], false) } }), expect: { sans: [] }, finding: 'subjectAltName is present but empty' },
+  { name: 'a SAN value that is not DER', tbs: () => tbs({ ext: { san: extension(EXTENSION_OIDS.subjectAltName, false, Buffer.from('3005', 'hex')) } }), finding: 'a part of the TBSCertificate does not decode: truncated DER: value runs past the end of the input' },
+  { name: 'a public key other than the approved one', tbs: () => tbs({ spki: spkiOf('ec') }), finding: 'subject public key differs from the approved key' },
+  { name: 'a subject key identifier of another key', tbs: () => tbs({ ext: { ski: subjectKeyIdentifier(keyIdentifier(spkiOf('ec'))) } }), finding: 'subjectKeyIdentifier is not the SHA-1 of the subject public key' },
+  {
+    name: 'a subject key identifier hashed over the whole SubjectPublicKeyInfo (not RFC 5280 method 1)',
+    tbs: () => tbs({ ext: { ski: subjectKeyIdentifier(createHash('sha1').update(deviceSpki).digest()) } }),
+    finding: 'subjectKeyIdentifier is not the SHA-1 of the subject public key',
+  },
+  { name: 'no CRL distribution point', tbs: () => tbs({ ext: { crlDp: null } }), finding: 'cRLDistributionPoints is missing' },
+  { name: "another partition's CRL", tbs: () => tbs({ ext: { crlDp: crlDistributionPoint('http://pki.test/crl/lint/2026-01-4.crl') } }), finding: 'cRLDistributionPoints does not name the configured CRL' },
+  { name: 'no authority information access', tbs: () => tbs({ ext: { aia: null } }), finding: 'authorityInfoAccess is missing' },
+  { name: 'an AIA without the OCSP responder', tbs: () => tbs({ ext: { aia: authorityInfoAccess({ caIssuers: URLS.caIssuers }) } }), finding: 'authorityInfoAccess does not carry the configured OCSP and CA Issuers URLs' },
+  { name: 'an AIA naming another OCSP responder', tbs: () => tbs({ ext: { aia: authorityInfoAccess({ ocsp: 'http://evil.test/ocsp', caIssuers: URLS.caIssuers }) } }), finding: 'authorityInfoAccess does not carry the configured OCSP and CA Issuers URLs' },
+  { name: 'an extension twice', tbs: () => tbs({ extra: [subjectKeyIdentifier(keyIdentifier(deviceSpki))] }), finding: `extensions appear twice: ${EXTENSION_OIDS.subjectKeyIdentifier}` },
 ];
 
 describe('pre-signing lint', () => {
@@ -135,8 +171,18 @@ describe('pre-signing lint', () => {
   });
 
   it('an empty subject with a critical SAN is fine (RFC 5280 4.2.1.6)', () => {
-    const san = subjectAltName([{ kind: 'uri', value: 'urn:fleetpki:device:lint-1' }], true);
-    assert.deepEqual(lintTbs(tbs({ subject: sequence(), ext: { san } }), EXPECT), []);
+    const san = subjectAltName([deviceSan], true);
+    assert.deepEqual(lintTbs(tbs({ subject: sequence(), ext: { san } }), { ...EXPECT, subject: [] }), []);
+  });
+
+  it('an IP SAN matches its approval however the address is spelled', () => {
+    const san = subjectAltName([deviceSan, { kind: 'ip', value: '::1' }, { kind: 'ip', value: '127.0.0.1' }], false);
+    const approved: San[] = [{ kind: 'ip', value: '127.0.0.1' }, { kind: 'ip', value: '0:0:0:0:0:0:0:1' }, deviceSan];
+    assert.deepEqual(lintTbs(tbs({ ext: { san } }), { ...EXPECT, sans: approved }), []);
+  });
+
+  it('a certificate that carries no revocation URLs is fine where none are configured (urls: null)', () => {
+    assert.deepEqual(lintTbs(tbs({ ext: { crlDp: null, aia: null } }), { ...EXPECT, urls: null }), []);
   });
 
   it('keyEncipherment is fine on an RSA key', () => {
@@ -145,6 +191,7 @@ describe('pre-signing lint', () => {
       ...EXPECT,
       key: describeKeyType('rsa-2048'),
       keyUsage: ['digitalSignature', 'keyEncipherment'],
+      spkiDer: rsa,
     });
     assert.deepEqual(findings, []);
   });
@@ -162,10 +209,12 @@ describe('pre-signing lint', () => {
   }
 
   it('reports every defect of a TBS with several', () => {
-    const raw = tbs({ subject: sequence(), ext: { ski: null, aki: null, bc: basicConstraints(true) } });
+    const raw = tbs({ subject: sequence(), ext: { ski: null, aki: null, bc: basicConstraints(true), crlDp: null } });
     assert.deepEqual(lintTbs(raw, EXPECT).sort(), [
       'authorityKeyIdentifier is missing',
       'basicConstraints cA flag is wrong',
+      'cRLDistributionPoints is missing',
+      'subject differs from the approved subject',
       'subject is empty, so subjectAltName must be critical',
       'subjectKeyIdentifier is missing',
     ]);
@@ -186,7 +235,7 @@ describe('pre-signing lint against what the CA builds', () => {
   after(() => fleet?.close());
 
   it("an issued certificate's TBS, linted again against its issuer, is clean", async () => {
-    const device = await createDevice(fleet.ctx, { externalSerial: 'LINT-GW', deviceClass: 'gateway', environment: 'prod' }, 'test');
+    const device = await createDevice(fleet.ctx, { externalSerial: 'LINT-GW', deviceClass: 'gateway', environment: 'production' }, 'test');
     const csr = opensslCsr(fleet.dir, 'ec-p256', { sans: ['DNS:lint.gateways.fleet.internal'] }).pem;
     const cert = await issueFromCsr(fleet.ctx, { csr, profile: 'gateway', deviceId: device.id }, 'test');
     const issuer = await fleet.ctx.cas.get(cert.issuer_id);
@@ -202,10 +251,19 @@ describe('pre-signing lint against what the CA builds', () => {
       key: info.key,
       keyUsage: ['digitalSignature', 'keyAgreement'],
       extKeyUsage: ['clientAuth', 'serverAuth'],
+      // Read back with the @peculiar decoder, not the lint's walker: the two must agree.
+      subject: nameToAttributes(info.subjectDer),
+      sans: JSON.parse(cert.sans).map(parseSan),
+      spkiDer: info.spkiDer,
+      urls: { ...caUrls(fleet.ctx.config.publicUrl, issuer.row.name), crl: crlPartitionUrl(fleet.ctx.config.publicUrl, issuer.row.name, partitionOf(cert.not_after, cert.serial_hex)) },
     };
     assert.deepEqual(lintTbs(raw, expect), []);
+    assert.deepEqual(expect.sans.map((s) => s.value).sort(), [`urn:fleetpki:device:${device.id}`, 'lint.gateways.fleet.internal'].sort());
     // The same certificate is not what a CA certificate or an RSA key would need.
     assert.deepEqual(lintTbs(raw, { ...expect, isCa: true }), ['basicConstraints cA flag is wrong']);
     assert.deepEqual(lintTbs(raw, { ...expect, keyUsage: ['digitalSignature'] }), ['keyUsage differs from the approved usages']);
+    // Nor what another device or another CA's partition would need.
+    assert.deepEqual(lintTbs(raw, { ...expect, sans: expect.sans.slice(1) }), ['subjectAltName differs from the approved names']);
+    assert.deepEqual(lintTbs(raw, { ...expect, urls: { ...expect.urls!, crl: `${expect.urls!.crl}.old` } }), ['cRLDistributionPoints does not name the configured CRL']);
   });
 });
