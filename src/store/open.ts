@@ -1,5 +1,5 @@
 // The one entry point to the store: parse the URL, open the engine, migrate, hand back Kysely.
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, sql, type Dialect } from 'kysely';
 import { Migrator } from 'kysely/migration';
@@ -34,8 +34,20 @@ export async function openStore(url: string): Promise<Store> {
 
 function createDialect(target: StoreTarget): Dialect {
   if (target.engine === 'postgres') return createPostgresDialect(target);
-  if (target.path !== ':memory:') mkdirSync(dirname(target.path), { recursive: true });
+  if (target.path !== ':memory:') createPrivateFile(target.path);
   return createSqliteDialect(target.path);
+}
+
+/**
+ * The database holds the sealed CA keys, token hashes and the audit log: readable by the
+ * service's user only. The directory (usually the data directory, opened here before init
+ * runs) is made 0700 and the file 0600 before SQLite opens it, since SQLite would make it
+ * 0644 and gives its -wal and -shm files the database file's mode. What already exists keeps
+ * the mode its owner gave it.
+ */
+function createPrivateFile(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, 'a', 0o600));
 }
 
 /**
