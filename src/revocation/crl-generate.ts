@@ -9,8 +9,8 @@ import { crlPartitionUrl } from '../ca/urls.ts';
 import type { CrlsTable } from '../store/schema.ts';
 import { encodeCertificateList, encodeTbsCertList } from '../x509/crl.ts';
 import { highestCrlNumber, saveCrl } from './crl-rows.ts';
-import { FULL_CRL, monthOf, monthsBetween, parsePartition } from './partition.ts';
-import { lastRevokedMonth, monthEntries } from './revoked-entries.ts';
+import { FULL_CRL, monthNumber, parsePartition } from './partition.ts';
+import { monthEntries, revokedMonths } from './revoked-entries.ts';
 
 const HOUR_MS = 3_600_000;
 
@@ -42,11 +42,9 @@ export function retentionCutoff(thisUpdate: Date, validityHours: number): Date {
 async function reads(ctx: Context, issuer: Issuer, request: CrlRequest, cutoff: Date): Promise<Array<{ month: string; shard?: string }>> {
   const shards = new Map<string, string[]>();
   for (const { month, shard } of [...request.partitions].map((id) => parsePartition(id)!)) shards.set(month, [...(shards.get(month) ?? []), shard]);
-  if (request.full) {
-    const last = await lastRevokedMonth(ctx.db, issuer.row.id, cutoff.toISOString());
-    if (last) for (const month of monthsBetween(monthOf(cutoff), last)) shards.set(month, []);
-  }
-  return [...shards].sort(([a], [b]) => a.localeCompare(b)).map(([month, wanted]) => (wanted.length === 1 ? { month, shard: wanted[0] } : { month }));
+  // Only the months that hold revocations: an IDevID's 9999-12 is one month to read, not 95,000.
+  if (request.full) for (const month of await revokedMonths(ctx.db, issuer.row.id, cutoff.toISOString())) shards.set(month, []);
+  return [...shards].sort(([a], [b]) => monthNumber(a) - monthNumber(b)).map(([month, wanted]) => (wanted.length === 1 ? { month, shard: wanted[0] } : { month }));
 }
 
 async function collect(ctx: Context, issuer: Issuer, request: CrlRequest, cutoff: Date, thisUpdate: Date): Promise<Collected> {

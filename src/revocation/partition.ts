@@ -40,22 +40,27 @@ export function parsePartition(id: string): Partition | null {
   };
 }
 
-/** YYYY-MM of an instant, and the months from one to another, both included. */
+/** YYYY-MM of an instant (UTC). */
 export function monthOf(date: Date): string {
   return date.toISOString().slice(0, 7);
 }
 
-/** The month (YYYY-MM) after `month`. */
-export function nextMonth(month: string): string {
-  const year = Number(month.slice(0, 4));
-  const m = Number(month.slice(5, 7));
-  return m === 12 ? `${String(year + 1).padStart(4, '0')}-01` : `${month.slice(0, 4)}-${String(m + 1).padStart(2, '0')}`;
+/**
+ * A month (YYYY-MM) as a count of months, for comparing months as numbers: as text, a year
+ * past 9999 would sort before it ('10000-01' < '9999-12'), and 9999-12 is the expiry month
+ * of every IDevID (IEEE 802.1AR: notAfter 99991231235959Z).
+ */
+export function monthNumber(month: string): number {
+  return Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1;
 }
 
-export function monthsBetween(from: string, to: string): string[] {
-  const months: string[] = [];
-  for (let current = from; current <= to; current = nextMonth(current)) months.push(current);
-  return months;
+/**
+ * Bounds of the ISO notAfter texts of one month, for a range query: from its first day to
+ * "YYYY-MM-32", which sorts after every day of the month and needs no next month (9999-12
+ * has none of four digits).
+ */
+export function monthBounds(month: string): { from: string; before: string } {
+  return { from: `${month}-01T00:00:00.000Z`, before: `${month}-32` };
 }
 
 /** The 16 partition ids of a month (YYYY-MM). */

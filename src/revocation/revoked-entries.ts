@@ -7,7 +7,7 @@ import { sql, type Kysely } from 'kysely';
 import { REVOCATION_REASONS, type RevocationReason } from '../ca/revocation-reasons.ts';
 import type { Database } from '../store/schema.ts';
 import { encodeCrlEntry } from '../x509/crl.ts';
-import { nextMonth } from './partition.ts';
+import { monthBounds } from './partition.ts';
 
 const HOLD = REVOCATION_REASONS.certificateHold;
 
@@ -23,13 +23,13 @@ function reasonCode(status: string, reason: string | null): number {
  * a revocation time the ledger lacks, which a row written by fleetpki never does.
  */
 export async function monthEntries(db: Kysely<Database>, caId: string, month: string, cutoff: string, fallbackDate: Date, shard?: string): Promise<Map<string, Buffer[]>> {
-  const monthStart = `${month}-01T00:00:00.000Z`;
+  const { from: monthStart, before } = monthBounds(month);
   let query = db
     .selectFrom('certificates')
     .select(['serial_hex', 'status', 'revoked_at', 'revocation_reason'])
     .where('status', 'in', ['revoked', 'on_hold'])
     .where('not_after', '>=', cutoff > monthStart ? cutoff : monthStart)
-    .where('not_after', '<', `${nextMonth(month)}-01T00:00:00.000Z`)
+    .where('not_after', '<', before)
     .where('issuer_id', '=', caId);
   // One partition alone: a sixteenth of the month's rows (substr and length exist on both engines).
   if (shard) query = query.where(sql<string>`substr(serial_hex, length(serial_hex), 1)`, '=', shard);
@@ -46,14 +46,35 @@ export async function monthEntries(db: Kysely<Database>, caId: string, month: st
   return shards;
 }
 
-/** The last expiry month (YYYY-MM) among the CA's revoked certificates not expired before `cutoff`, or null. */
-export async function lastRevokedMonth(db: Kysely<Database>, caId: string, cutoff: string): Promise<string | null> {
-  const row = await db
-    .selectFrom('certificates')
-    .select((eb) => eb.fn.max('not_after').as('last'))
-    .where('status', 'in', ['revoked', 'on_hold'])
-    .where('not_after', '>=', cutoff)
-    .where('issuer_id', '=', caId)
-    .executeTakeFirst();
-  return row?.last ? String(row.last).slice(0, 7) : null;
+/**
+ * The expiry months (YYYY-MM, ascending) that hold revoked or held certificates of the CA
+ * not expired before `cutoff`: only these are read for a full CRL. Walking every month up to
+ * the last one instead would read 95,000 empty months before an IDevID's 9999-12.
+ *
+ * One index seek per month found and status, on the (status, not_after) index: the first
+ * row of each status past the previous month. `issuer_id || ''` keeps SQLite (no ANALYZE,
+ * no statistics) from ever preferring the (issuer_id, status) index, which would read every
+ * revoked certificate of the CA, in no useful order, for each seek.
+ */
+export async function revokedMonths(db: Kysely<Database>, caId: string, cutoff: string): Promise<string[]> {
+  const months: string[] = [];
+  for (let from = cutoff; ; ) {
+    let first: string | null = null;
+    for (const status of ['revoked', 'on_hold'] as const) {
+      const row = await db
+        .selectFrom('certificates')
+        .select('not_after')
+        .where('status', '=', status)
+        .where('not_after', '>=', from)
+        .where(sql<string>`issuer_id || ''`, '=', caId)
+        .orderBy('not_after')
+        .limit(1)
+        .executeTakeFirst();
+      if (row && (first === null || row.not_after < first)) first = row.not_after;
+    }
+    if (first === null) return months;
+    const month = first.slice(0, 7);
+    months.push(month);
+    from = monthBounds(month).before;
+  }
 }

@@ -7,6 +7,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { issueFromCsr } from '../../src/app/certificates.ts';
 import { createDevice } from '../../src/app/devices.ts';
+import { issueIdevid } from '../../src/factory/idevid.ts';
+import { createManufacturerCa } from '../../src/factory/manufacturer-ca.ts';
 import type { CertificatesTable } from '../../src/store/schema.ts';
 import { toPem } from '../../src/x509/pem.ts';
 import type { TestFleet } from '../helpers/context.ts';
@@ -28,6 +30,26 @@ export async function issueDevice(fleet: TestFleet, profile = 'sensor', options:
   const row = await issueFromCsr(fleet.ctx, { csr: csr.pem, profile, deviceId: device.id }, 'test');
   const pem = toPem(row.der, 'CERTIFICATE');
   const certFile = join(fleet.dir, `cert-${row.id}.pem`);
+  writeFileSync(certFile, pem);
+  return { row, pem, certFile, keyFile: csr.keyFile, deviceId: device.id };
+}
+
+/** A manufacturer CA fleetpki holds (as `fleetpki manufacturer create-ca` makes it); returns its certificate file. */
+export async function makeManufacturerCa(fleet: TestFleet, name = 'acme-factory'): Promise<string> {
+  const { ca } = await createManufacturerCa(fleet.ctx, { name, keyType: 'ec-p256', commonName: `${name} Manufacturer CA`, organization: 'Acme Devices' }, 'test');
+  const file = join(fleet.dir, `${name}.pem`);
+  writeFileSync(file, toPem(ca.certificate_der, 'CERTIFICATE'));
+  return file;
+}
+
+/** A new device and its IEEE 802.1AR birth certificate (notAfter 99991231235959Z) from a manufacturer CA. */
+export async function issueIdevidDevice(fleet: TestFleet, ca = 'acme-factory'): Promise<Issued> {
+  const serial = `ACME-${randomBytes(4).toString('hex')}`;
+  const device = await createDevice(fleet.ctx, { externalSerial: serial, deviceClass: 'sensor', environment: 'production' }, 'test');
+  const csr = opensslCsr(fleet.dir, 'ec-p256');
+  const row = await issueIdevid(fleet.ctx, { ca, serial, csr: csr.pem }, 'test');
+  const pem = toPem(row.der, 'CERTIFICATE');
+  const certFile = join(fleet.dir, `idevid-${row.id}.pem`);
   writeFileSync(certFile, pem);
   return { row, pem, certFile, keyFile: csr.keyFile, deviceId: device.id };
 }
