@@ -1,11 +1,13 @@
 // Devices in the inventory and their state changes. Decommissioning revokes every certificate
 // the device still holds, in the same transaction, so no certificate outlives its device.
 
+import type { Kysely } from 'kysely';
 import { Conflict, NotFound } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { assertTransition, DECOMMISSION_REASONS, type DecommissionReason } from '../inventory/device-states.ts';
 import { getDevice as getRow, getDeviceBySerial, insertDevice, updateDevice as updateRow } from '../store/repos/devices.ts';
-import type { Criticality, DevicesTable, DeviceStatus } from '../store/schema.ts';
+import { getManufacturerByName } from '../store/repos/manufacturers.ts';
+import type { Criticality, Database, DevicesTable, DeviceStatus } from '../store/schema.ts';
 import type { Context } from './context.ts';
 import { audited } from './refusal.ts';
 
@@ -18,6 +20,12 @@ export interface DeviceInput {
   owner?: string | null;
   criticality?: Criticality;
   metadata?: Record<string, unknown>;
+  /**
+   * The registered manufacturer (its name) whose IDevIDs alone may enrol the device: IEEE
+   * 802.1AR serial numbers are unique per manufacturer only. Null or absent: any registered
+   * manufacturer's IDevID with the device's serial (docs/est.md).
+   */
+  manufacturer?: string | null;
 }
 
 export type DeviceUpdate = Partial<Omit<DeviceInput, 'externalSerial'>>;
@@ -41,9 +49,15 @@ export function newDeviceRow(input: DeviceInput, now: string = new Date().toISOS
     criticality: input.criticality ?? 'medium',
     status: 'registered',
     metadata: JSON.stringify(input.metadata ?? {}),
+    manufacturer: input.manufacturer ?? null,
     created_at: now,
     updated_at: now,
   };
+}
+
+/** A binding must name a registered manufacturer; checked where the row is written. */
+async function assertManufacturer(trx: Kysely<Database>, name: string | null | undefined): Promise<void> {
+  if (name && !(await getManufacturerByName(trx, name))) throw new NotFound(`no manufacturer named ${name} is registered (fleetpki manufacturer list)`);
 }
 
 export async function createDevice(ctx: Context, input: DeviceInput, actor: string): Promise<DevicesTable> {
@@ -51,8 +65,9 @@ export async function createDevice(ctx: Context, input: DeviceInput, actor: stri
     const row = newDeviceRow(input);
     await ctx.ledger.submit(async (trx) => {
       if (await getDeviceBySerial(trx, row.external_serial)) throw new Conflict(`a device with serial ${row.external_serial} is already registered`);
+      await assertManufacturer(trx, row.manufacturer);
       await insertDevice(trx, row);
-    }, [{ actor, action: 'device.create', target: `device:${row.id}`, outcome: 'success', details: { serial: row.external_serial, class: row.device_class, environment: row.environment } }]);
+    }, [{ actor, action: 'device.create', target: `device:${row.id}`, outcome: 'success', details: { serial: row.external_serial, class: row.device_class, environment: row.environment, manufacturer: row.manufacturer } }]);
     return row;
   });
 }
@@ -67,13 +82,17 @@ export async function updateDevice(ctx: Context, id: string, update: DeviceUpdat
     if (update.owner !== undefined) patch.owner = update.owner;
     if (update.criticality !== undefined) patch.criticality = update.criticality;
     if (update.metadata !== undefined) patch.metadata = JSON.stringify(update.metadata);
+    if (update.manufacturer !== undefined) patch.manufacturer = update.manufacturer;
     const fields = Object.keys(patch).filter((k) => k !== 'updated_at');
+    // Who may enrol the device changes with the binding: the audit event says to what.
+    const details = update.manufacturer !== undefined ? { fields, manufacturer: update.manufacturer } : { fields };
     return ctx.ledger.submit(async (trx) => {
       const row = await getRow(trx, id);
       if (!row) throw new NotFound(`no device with id ${id}`);
       if (row.status === 'decommissioned') throw new Conflict(`device ${id} is decommissioned; its record is kept as it was`);
+      await assertManufacturer(trx, patch.manufacturer);
       return (await updateRow(trx, id, patch))!;
-    }, [{ actor, action: 'device.update', target: `device:${id}`, outcome: 'success', details: { fields } }]);
+    }, [{ actor, action: 'device.update', target: `device:${id}`, outcome: 'success', details }]);
   });
 }
 

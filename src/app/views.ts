@@ -15,6 +15,7 @@ export function deviceView(row: DevicesTable) {
     criticality: row.criticality,
     status: row.status,
     metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+    manufacturer: row.manufacturer,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

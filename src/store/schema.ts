@@ -55,6 +55,8 @@ export interface DevicesTable {
   status: DeviceStatus;
   /** JSON object of free metadata. */
   metadata: string;
+  /** Name of the registered manufacturer whose IDevIDs may enrol this device; null: any registered manufacturer's. */
+  manufacturer: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -35,6 +35,15 @@ const DeviceCreate = Type.Object(
     owner: Type.Optional(Nullable(Label('Owner: the team answerable for the device'))),
     criticality: Type.Optional(Criticality),
     metadata: Type.Optional(FreeObject),
+    manufacturer: Type.Optional(
+      Nullable(
+        Type.String({
+          minLength: 1,
+          maxLength: 64,
+          description: 'Name of a registered manufacturer: only IDevIDs chaining to its trust anchor may enrol the device (802.1AR serials are unique per manufacturer only). Absent or null: any registered manufacturer',
+        }),
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -48,8 +57,9 @@ const DeviceUpdate = Type.Object(
     owner: DeviceCreate.properties.owner,
     criticality: DeviceCreate.properties.criticality,
     metadata: DeviceCreate.properties.metadata,
+    manufacturer: DeviceCreate.properties.manufacturer,
   },
-  { additionalProperties: false, description: 'Fields to change; null clears model, site or owner. The serial never changes.' },
+  { additionalProperties: false, description: 'Fields to change; null clears model, site, owner or manufacturer. The serial never changes.' },
 );
 
 const DecommissionBody = Type.Object(

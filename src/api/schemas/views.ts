@@ -23,6 +23,7 @@ export const DeviceView = Type.Object({
   criticality: Criticality,
   status: DeviceStatus,
   metadata: FreeObject,
+  manufacturer: Nullable(Type.String({ description: 'The registered manufacturer whose IDevIDs alone may enrol this device; null: any registered manufacturer' })),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });

@@ -48,6 +48,7 @@ function fieldOptions(cmd: Command, create: boolean): Command {
     .option('--site <site>', 'site or location' + (create ? '' : ' ("" clears it)'))
     .option('--owner <owner>', 'owning team or person' + (create ? '' : ' ("" clears it)'))
     .addOption(new Option('--criticality <level>', 'how much a failure of this device matters').choices(CRITICALITIES))
+    .option('--manufacturer <name>', 'registered manufacturer whose IDevIDs alone may enrol the device' + (create ? ' (default: any registered one)' : ' ("" removes the binding)'))
     .option('--meta <key=value>', 'metadata entry; repeat for several' + (create ? '' : ' (key= removes the key)'), keyValue);
 }
 
@@ -58,6 +59,7 @@ interface FieldOptions {
   site?: string;
   owner?: string;
   criticality?: Criticality;
+  manufacturer?: string;
   meta?: Record<string, string>;
 }
 
@@ -69,7 +71,7 @@ function registerCreate(group: Command): void {
     .addHelpText('after', '\nExample:\n  $ fleetpki device create --serial SN-0042 --class sensor --environment production --site plant-1 --meta fw=1.4.2');
   fieldOptions(cmd, true).action((o: FieldOptions & { serial: string }, c: Command) =>
     withSession(c, async ({ ctx, out, actor }) => {
-      const input: DeviceInput = { externalSerial: o.serial, deviceClass: o.class!, environment: o.environment!, model: o.model, site: o.site, owner: o.owner, criticality: o.criticality, metadata: o.meta };
+      const input: DeviceInput = { externalSerial: o.serial, deviceClass: o.class!, environment: o.environment!, model: o.model, site: o.site, owner: o.owner, criticality: o.criticality, metadata: o.meta, manufacturer: o.manufacturer };
       const device = deviceView(await createDevice(ctx, input, actor));
       out.result(device, () => `registered device ${device.id}\n${deviceDetails(device)}`);
     }),
@@ -80,7 +82,7 @@ function registerCreate(group: Command): void {
 const clearable = (value: string | undefined) => (value === undefined ? undefined : value === '' ? null : value);
 
 async function buildUpdate(session: Session, id: string, o: FieldOptions): Promise<DeviceUpdate> {
-  const update: DeviceUpdate = { deviceClass: o.class, environment: o.environment, model: clearable(o.model), site: clearable(o.site), owner: clearable(o.owner), criticality: o.criticality };
+  const update: DeviceUpdate = { deviceClass: o.class, environment: o.environment, model: clearable(o.model), site: clearable(o.site), owner: clearable(o.owner), criticality: o.criticality, manufacturer: clearable(o.manufacturer) };
   if (o.meta) {
     const metadata = deviceView(await getDevice(session.ctx, id)).metadata;
     for (const [key, value] of Object.entries(o.meta)) {
@@ -89,7 +91,7 @@ async function buildUpdate(session: Session, id: string, o: FieldOptions): Promi
     }
     update.metadata = metadata;
   }
-  if (Object.values(update).every((v) => v === undefined)) throw new UsageError('nothing to update: give at least one of --class, --environment, --model, --site, --owner, --criticality, --meta');
+  if (Object.values(update).every((v) => v === undefined)) throw new UsageError('nothing to update: give at least one of --class, --environment, --model, --site, --owner, --criticality, --manufacturer, --meta');
   return update;
 }
 

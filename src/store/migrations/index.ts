@@ -10,6 +10,7 @@ import { lifecycleMigration } from './006-lifecycle.ts';
 import { discoveryMigration } from './007-discovery.ts';
 import { reportingMigration } from './008-reporting.ts';
 import { dashboardMigration } from './009-dashboard.ts';
+import { deviceManufacturerMigration } from './010-device-manufacturer.ts';
 
 export function createMigrations(engine: Engine): Record<string, Migration> {
   return {
@@ -21,6 +22,7 @@ export function createMigrations(engine: Engine): Record<string, Migration> {
     '007-discovery': discoveryMigration(engine),
     '008-reporting': reportingMigration(engine),
     '009-dashboard': dashboardMigration(engine),
+    '010-device-manufacturer': deviceManufacturerMigration(engine),
   };
 }
 
