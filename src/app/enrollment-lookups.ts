@@ -24,7 +24,19 @@ export function contextLookups(ctx: Context): EnrollmentLookups {
     deviceBySerial: (serial) => getDeviceBySerial(ctx.db, serial),
     fleetIssuers: async () =>
       (await listCas(ctx.db)).filter((ca) => ca.kind === 'issuing').map((ca) => ({ id: ca.id, name: ca.name, cert: parseOnce(ca.id, ca.certificate_der) })),
+    fleetCas: async () => (await listCas(ctx.db)).map((ca) => ({ id: ca.id, name: ca.name, cert: parseOnce(ca.id, ca.certificate_der) })),
     certificate: (issuerId, serialHex) => getCertificateBySerial(ctx.db, issuerId, serialHex),
+    currentCertificate: (deviceId, profile, now) =>
+      ctx.db
+        .selectFrom('certificates')
+        .selectAll()
+        .where('device_id', '=', deviceId)
+        .where('profile', '=', profile)
+        .where('status', '=', 'valid')
+        .where('not_after', '>', now.toISOString())
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .executeTakeFirst(),
     defaultProfile: ctx.config.est.defaultProfile ?? null,
   };
 }

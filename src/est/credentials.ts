@@ -4,7 +4,7 @@
 
 import type { TLSSocket } from 'node:tls';
 import type { FastifyRequest } from 'fastify';
-import { Unauthorized } from '../errors.ts';
+import { BadRequest, FleetPkiError, Unauthorized } from '../errors.ts';
 import type { Credentials } from '../ra/authorisers/index.ts';
 import { parseCertificate, type CertificateInfo } from '../x509/certificate.ts';
 
@@ -40,6 +40,17 @@ export function presentedChain(socket: TLSSocket): CertificateInfo[] {
   return chain;
 }
 
+/** A credential that cannot be read is not thrown here but handed to the RA, whose refusal is audited. */
+function attempt<T>(read: () => T, fallback: T, wrap: (error: Error) => FleetPkiError): { value: T; problem: FleetPkiError | null } {
+  try {
+    return { value: read(), problem: null };
+  } catch (error) {
+    return { value: fallback, problem: wrap(error as Error) };
+  }
+}
+
 export function credentialsOf(request: FastifyRequest): Credentials {
-  return { secret: secretOf(request.headers.authorization), clientChain: presentedChain(request.raw.socket as TLSSocket) };
+  const secret = attempt(() => secretOf(request.headers.authorization), null, (error) => (error instanceof FleetPkiError ? error : new Unauthorized(error.message)));
+  const chain = attempt(() => presentedChain(request.raw.socket as TLSSocket), [], (error) => new BadRequest(`the TLS client certificate cannot be read: ${error.message}`));
+  return { secret: secret.value, clientChain: chain.value, malformed: secret.problem ?? chain.problem };
 }

@@ -31,14 +31,21 @@ export function sendEstError(reply: FastifyReply, status: number, message: strin
   return reply.code(status).type('text/plain; charset=utf-8').send(`${message}\n`);
 }
 
-export function estErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const mapped = error instanceof FleetPkiError ? { status: STATUS[error.code], message: error.message } : frameworkError(error as FastifyError);
-  if (mapped) {
-    request.log.info({ status: mapped.status }, mapped.message);
-    return sendEstError(reply, mapped.status, mapped.message);
-  }
-  request.log.error({ err: error }, 'EST request failed');
-  return sendEstError(reply, 500, `the server failed to handle this request; request id ${request.id} identifies it in the server log`);
+/** Told of refusals made before a route ran (the route's own are the RA's, audited there). */
+export type FrameworkRefusalHook = (request: FastifyRequest, status: number, message: string) => Promise<void>;
+
+export function estErrorHandler(onFrameworkRefusal: FrameworkRefusalHook) {
+  return async (error: unknown, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    const known = error instanceof FleetPkiError;
+    const mapped = known ? { status: STATUS[error.code], message: error.message } : frameworkError(error as FastifyError);
+    if (mapped) {
+      request.log.info({ status: mapped.status }, mapped.message);
+      if (!known) await onFrameworkRefusal(request, mapped.status, mapped.message);
+      return sendEstError(reply, mapped.status, mapped.message);
+    }
+    request.log.error({ err: error }, 'EST request failed');
+    return sendEstError(reply, 500, `the server failed to handle this request; request id ${request.id} identifies it in the server log`);
+  };
 }
 
 /** Which method each operation takes (RFC 7030 3.2.2). */

@@ -10,6 +10,14 @@ export const CERTS_ONLY = 'application/pkcs7-mime; smime-type=certs-only';
 export const CSRATTRS = 'application/csrattrs';
 export const PKCS8 = 'application/pkcs8';
 
+/**
+ * fleetpki's extension header on every issued certificate: the instant the inventory counts
+ * it due for renewal (the profile's renewAfter fraction of its lifetime), as RFC 3339. A
+ * client (fleetpki-agent) renews from then on, in step with the server's renewal-due checks,
+ * instead of guessing the fraction. Other EST clients ignore it.
+ */
+export const RENEW_AFTER_HEADER = 'fleetpki-renew-after';
+
 export function base64Lines(der: Uint8Array, eol = '\n'): string {
   const b64 = Buffer.from(der).toString('base64');
   return (b64.match(/.{1,64}/g) ?? []).join(eol) + eol;

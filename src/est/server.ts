@@ -13,6 +13,7 @@ import { getProfile } from '../app/profiles.ts';
 import { BadRequest } from '../errors.ts';
 import { MAX_CSR_BYTES } from '../x509/csr.ts';
 import { estErrorHandler, estNotFound } from './errors.ts';
+import { auditFrameworkRefusal } from './framework-refusals.ts';
 import { EST_BASE } from './labels.ts';
 import { cacertsRoutes } from './routes/cacerts.ts';
 import { csrattrsRoutes } from './routes/csrattrs.ts';
@@ -52,7 +53,7 @@ function buildEst(ctx: Context, identity: TlsIdentity): EstApp {
   // Only PKCS#10 bodies: JSON or form posts are a client mistake, answered 415 with the right type named.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/pkcs10', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-  app.setErrorHandler(estErrorHandler);
+  app.setErrorHandler(estErrorHandler((request, status, message) => auditFrameworkRefusal(ctx, request, status, message)));
   app.setNotFoundHandler(estNotFound);
   let closing = false;
   app.addHook('preClose', async () => {

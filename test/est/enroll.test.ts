@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { addManufacturer } from '../../src/app/manufacturers.ts';
+import { createManufacturerCa } from '../../src/factory/manufacturer-ca.ts';
 import { getCertificateBySerial, listCertificatesForDevice } from '../../src/store/repos/certificates.ts';
 import { opensslVerify } from '../helpers/context.ts';
 import { opensslSummary } from '../helpers/openssl.ts';
@@ -20,14 +21,17 @@ after(() => fleet.close());
 const pems = (text: string): string[] => text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n/g) ?? [];
 
 describe('cacerts and csrattrs', () => {
-  test('cacerts without a label: every active CA, roots included, as certs-only PKCS#7 that openssl prints', async () => {
+  test('cacerts without a label: the CAs of the device profiles, roots included, as certs-only PKCS#7 that openssl prints; no code-signing or manufacturer CA', async () => {
+    await createManufacturerCa(fleet.ctx, { name: unique('held-maker'), keyType: 'ec-p256', commonName: 'Held Maker IDevID CA', organization: 'Held Maker' }, 'test');
     const res = await curl(fleet, '/cacerts');
     assert.equal(res.status, 200);
     assert.match(res.headers, /content-type: application\/pkcs7-mime; smime-type=certs-only/i);
     assert.match(res.headers, /content-transfer-encoding: base64/i);
-    const printed = await printCerts(res.body);
-    for (const name of ['fleetpki Root CA', 'fleetpki Devices Production CA', 'fleetpki Devices Lab CA']) assert.match(printed, new RegExp(`subject=.*${name}`));
-    assert.equal(pems(printed).length, 4);
+    const subjects = pems(await printCerts(res.body)).map((pem) => opensslSummary(pem).subject);
+    assert.deepEqual(subjects.sort(), ['O = fleetpki, CN = fleetpki Devices Lab CA', 'O = fleetpki, CN = fleetpki Devices Production CA', 'O = fleetpki, CN = fleetpki Root CA']);
+    // The code-signing chain is still there for whoever asks for it by name.
+    const signing = pems(await printCerts((await curl(fleet, '/code-signing/cacerts')).body)).map((pem) => opensslSummary(pem).subject);
+    assert.deepEqual(signing, ['O = fleetpki, CN = fleetpki Code Signing CA', 'O = fleetpki, CN = fleetpki Root CA']);
   });
 
   test('cacerts under a label: the profile issuing CA and its root only', async () => {
@@ -85,13 +89,17 @@ describe('simpleenroll with a bootstrap token', () => {
     const [row] = await listCertificatesForDevice(fleet.ctx.db, d.id);
     assert.equal(row.serial_hex, summary.serial.toLowerCase());
     assert.equal(row.profile, 'sensor');
+    // fleetpki's extension header: when the inventory counts this certificate due for renewal.
+    assert.match(res.headers, new RegExp(`fleetpki-renew-after: ${row.renew_after.replace(/\./g, '\\.')}\r?\n`, 'i'));
+    const lifetime = Date.parse(row.not_after) - Date.parse(row.not_before);
+    assert.equal(Date.parse(row.renew_after), Date.parse(row.not_before) + Math.round(lifetime * 0.66), 'the sensor profile renews after 66% of the lifetime');
     const tokenId = (await fleet.ctx.db.selectFrom('bootstrap_tokens').select('id').where('device_id', '=', d.id).executeTakeFirstOrThrow()).id;
     const events = await auditOf(fleet, `est:token:${tokenId}`);
     assert.deepEqual(events.map((e) => [e.action, e.outcome]), [['certificate.issue', 'success'], ['bootstrap-token.use', 'success']]);
   });
 
   test('Bearer token, no label (the token names the profile), Content-Transfer-Encoding header tolerated, other subject attributes ignored', async () => {
-    const d = await device(fleet);
+    const d = await device(fleet, unique('SN'), { environment: 'lab' });
     const secret = await token(fleet, d.id, 'lab-sensor');
     const csr = await opensslCsr(fleet, `/O=whatever the device says/serialNumber=${d.external_serial}`);
     const res = await postCsr(fleet, '/simpleenroll', csr.b64File, ['-H', `Authorization: Bearer ${secret}`, '-H', 'Content-Transfer-Encoding: base64']);
@@ -167,6 +175,28 @@ describe('simpleenroll with a manufacturer birth certificate (IDevID)', () => {
     assert.equal(opensslSummary(cert).subject, `O = fleetpki, OU = sensor, CN = ${d.id}`);
     const events = await auditOf(fleet, `est:idevid:${d.external_serial}`);
     assert.deepEqual(events.map((e) => [e.action, e.outcome]), [['certificate.issue', 'success']]);
+    assert.equal((await listCertificatesForDevice(fleet.ctx.db, d.id))[0].replaces_id, null, 'a first enrolment replaces nothing');
+  });
+
+  test('enrolling again with the IDevID while a certificate of the profile is valid (factory reset, --key-command renewal) supersedes the newest one', async () => {
+    const maker = await makeManufacturer(fleet);
+    await addManufacturer(fleet.ctx, unique('maker'), readFileSync(maker.caCert), 'test');
+    const d = await device(fleet);
+    const idevid = await maker.idevid(d.external_serial);
+    const enrol = async (label: string) => {
+      const res = await postCsr(fleet, `/${label}/simpleenroll`, (await opensslCsr(fleet, `/CN=${d.external_serial}`)).b64File, ['--cert', idevid.certFile, '--key', idevid.keyFile]);
+      assert.equal(res.status, 200, res.body);
+      return (await listCertificatesForDevice(fleet.ctx.db, d.id))[0];
+    };
+    const first = await enrol('sensor');
+    const second = await enrol('sensor');
+    assert.equal(second.replaces_id, first.id);
+    const third = await enrol('sensor');
+    assert.equal(third.replaces_id, second.id, 'the newest valid one, not the first');
+    const gateway = await enrol('gateway');
+    assert.equal(gateway.replaces_id, null, 'another profile supersedes nothing');
+    await fleet.ctx.db.updateTable('certificates').set({ status: 'revoked', revocation_reason: 'superseded', revoked_at: new Date().toISOString() }).where('id', '=', third.id).execute();
+    assert.equal((await enrol('sensor')).replaces_id, second.id, 'a revoked certificate is not the one superseded');
   });
 
   test('an IDevID under a manufacturer intermediate, sent in the TLS chain, with the root registered', async () => {

@@ -44,8 +44,16 @@ export function unique(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
 }
 
-export function device(fleet: TestFleet, serial = unique('SN'), deviceClass = 'sensor'): Promise<DevicesTable> {
-  return createDevice(fleet.ctx, { externalSerial: serial, deviceClass, environment: 'production' }, 'test');
+export interface DeviceOptions {
+  deviceClass?: string;
+  /** Profiles serve environments: lab-sensor only lab devices. */
+  environment?: string;
+  manufacturer?: string | null;
+}
+
+export function device(fleet: TestFleet, serial = unique('SN'), options: DeviceOptions = {}): Promise<DevicesTable> {
+  const { deviceClass = 'sensor', environment = 'production', manufacturer = null } = options;
+  return createDevice(fleet.ctx, { externalSerial: serial, deviceClass, environment, manufacturer }, 'test');
 }
 
 export async function token(fleet: TestFleet, deviceId: string, profile = 'sensor', expiresInMs = 3600_000): Promise<string> {
@@ -106,7 +114,7 @@ export interface Manufacturer {
   caCert: string;
   caKey: string;
   /** An IDevID (802.1AR birth certificate) with the serial in the subject serialNumber; `chainFile` holds leaf + intermediates for curl --cert. */
-  idevid(serial: string | null, options?: { intermediate?: boolean }): Promise<{ certFile: string; keyFile: string; chainFile: string }>;
+  idevid(serial: string | null, options?: { intermediate?: boolean; expired?: boolean }): Promise<{ certFile: string; keyFile: string; chainFile: string }>;
 }
 
 const CA_EXT = 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n';
@@ -115,6 +123,17 @@ const LEAF_EXT = 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalS
 async function signWith(fleet: EstFleet, csrFile: string, ca: { cert: string; key: string }, ext: string, out: string): Promise<void> {
   const extFile = writeText(fleet, unique('ext'), ext);
   await run('openssl', ['x509', '-req', '-in', csrFile, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-days', '3650', '-extfile', extFile, '-out', out]);
+}
+
+/** As signWith, valid through 2020 only: `openssl ca` is the openssl command that takes explicit dates. */
+async function signExpired(fleet: EstFleet, csrFile: string, ca: { cert: string; key: string }, ext: string, out: string): Promise<void> {
+  const stem = fleet.file(unique('openssl-ca'));
+  writeFileSync(`${stem}.index`, '');
+  writeFileSync(`${stem}.serial`, `${randomBytes(8).toString('hex')}\n`);
+  const config = `[ca]\ndefault_ca = c\n[c]\ndatabase = ${stem}.index\nnew_certs_dir = ${fleet.file('')}\nserial = ${stem}.serial\ndefault_md = sha256\npolicy = p\nunique_subject = no\n[p]\norganizationName = optional\ncommonName = optional\nserialNumber = optional\n`;
+  const configFile = writeText(fleet, `${unique('ca')}.cnf`, config);
+  const extFile = writeText(fleet, unique('ext'), ext);
+  await run('openssl', ['ca', '-batch', '-config', configFile, '-in', csrFile, '-out', out, '-cert', ca.cert, '-keyfile', ca.key, '-startdate', '20200101000000Z', '-enddate', '20201231235959Z', '-extfile', extFile, '-notext', '-preserveDN']);
 }
 
 /** A manufacturer's CA made with openssl, as a factory would have it; nothing of fleetpki is involved. */
@@ -138,7 +157,7 @@ export async function makeManufacturer(fleet: EstFleet, name = unique('acme')): 
       }
       const subject = serial === null ? `/O=${name}/CN=sensor` : `/O=${name}/CN=sensor/serialNumber=${serial}`;
       await run('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${leaf}.key`, '-out', `${leaf}.csr`, '-subj', subject]);
-      await signWith(fleet, `${leaf}.csr`, issuer, LEAF_EXT, `${leaf}.pem`);
+      await (options.expired ? signExpired : signWith)(fleet, `${leaf}.csr`, issuer, LEAF_EXT, `${leaf}.pem`);
       writeFileSync(`${leaf}-chain.pem`, readFileSync(`${leaf}.pem`, 'utf8') + chainExtra);
       return { certFile: `${leaf}.pem`, keyFile: `${leaf}.key`, chainFile: `${leaf}-chain.pem` };
     },

@@ -3,16 +3,21 @@
 
 import assert from 'node:assert/strict';
 import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { revokeCertificate } from '../../src/app/certificates.ts';
-import { decommissionDevice } from '../../src/app/devices.ts';
+import { releaseCertificate, revokeCertificate } from '../../src/app/certificates.ts';
+import { decommissionDevice, reactivateDevice, suspendDevice, updateDevice } from '../../src/app/devices.ts';
 import { addManufacturer } from '../../src/app/manufacturers.ts';
+import { putProfile } from '../../src/app/profiles.ts';
+import { issueIdevid } from '../../src/factory/idevid.ts';
+import { createManufacturerCa } from '../../src/factory/manufacturer-ca.ts';
 import { listCertificatesForDevice } from '../../src/store/repos/certificates.ts';
 import { sequence, tlv, TAG } from '../../src/x509/der.ts';
 import { oidDer, signatureScheme, classifyPublicKey } from '../../src/x509/keys.ts';
 import { encodeName } from '../../src/x509/name.ts';
-import { auditOf, countCertificates, curl, device, makeManufacturer, openEstFleet, opensslCsr, postCsr, printCerts, token, unique, writeText, type CurlResult, type EstFleet } from './harness.ts';
+import { toPem } from '../../src/x509/pem.ts';
+import { auditOf, countCertificates, curl, device, makeManufacturer, openEstFleet, openssl, opensslCsr, postCsr, printCerts, token, unique, writeText, type CurlResult, type EstFleet } from './harness.ts';
 
 let fleet: EstFleet;
 before(async () => {
@@ -213,4 +218,229 @@ describe('simplereenroll refusals', () => {
 test('audit: refusals carry the code and the reason a person reads', async () => {
   const events = await auditOf(fleet, 'est:token:unknown');
   assert.ok(events.some((e) => e.outcome === 'refused' && e.details.code === 'unauthorized' && e.details.reason === 'unknown bootstrap token'));
+});
+
+/** The newest audit event since `seq`, of `actor`: the refusal a test just caused. */
+async function lastSeq(): Promise<number> {
+  return Number((await fleet.ctx.db.selectFrom('audit_events').select((eb) => eb.fn.max('seq').as('s')).executeTakeFirst())?.s ?? 0);
+}
+
+async function eventsSince(seq: number) {
+  return (await fleet.ctx.db.selectFrom('audit_events').selectAll().where('seq', '>', seq).orderBy('seq').execute()).map((e) => ({ ...e, details: JSON.parse(e.details) }));
+}
+
+/** A device with an IDevID from a manufacturer CA fleetpki holds (`manufacturer create-ca`, `issue-idevid`), so recorded and revocable. */
+async function heldIdevid(maker: string): Promise<{ deviceId: string; serial: string; certificateId: string; certFile: string; keyFile: string }> {
+  const d = await device(fleet);
+  const req = await opensslCsr(fleet, `/CN=${d.external_serial}`);
+  const row = await issueIdevid(fleet.ctx, { ca: maker, serial: d.external_serial, csr: readFileSync(req.derFile) }, 'test');
+  const certFile = writeText(fleet, `${unique('held-idevid')}.pem`, toPem(row.der, 'CERTIFICATE'));
+  return { deviceId: d.id, serial: d.external_serial, certificateId: row.id, certFile, keyFile: req.keyFile };
+}
+
+describe('IDevIDs fleetpki signed: the inventory decides', () => {
+  let maker: string;
+  before(async () => {
+    maker = unique('held');
+    await createManufacturerCa(fleet.ctx, { name: maker, keyType: 'ec-p256', commonName: `${maker} IDevID CA`, organization: maker }, 'test');
+  });
+
+  const enrolWith = async (idevid: { certFile: string; keyFile: string; serial: string }) =>
+    postCsr(fleet, '/sensor/simpleenroll', (await opensslCsr(fleet, `/CN=${idevid.serial}`)).b64File, ['--cert', idevid.certFile, '--key', idevid.keyFile]);
+
+  test('a revoked IDevID: 403, audited, no LDevID', async () => {
+    const idevid = await heldIdevid(maker);
+    await revokeCertificate(fleet.ctx, idevid.certificateId, 'keyCompromise', 'test');
+    const res = await refusal(`est:idevid:${idevid.serial}`, () => enrolWith(idevid), 403, /IDevID [0-9a-f]+ of held-[0-9a-f]+ is revoked \(keyCompromise\); it cannot enrol a device/);
+    assert.doesNotMatch(res.headers, /fleetpki-renew-after/i);
+    assert.deepEqual((await listCertificatesForDevice(fleet.ctx.db, idevid.deviceId)).map((c) => c.profile), [`idevid:${maker}`], 'only the birth certificate');
+    const [event] = (await auditOf(fleet, `est:idevid:${idevid.serial}`)).filter((e) => e.outcome === 'refused');
+    assert.equal(event.action, 'est.simpleenroll');
+    assert.equal(event.details.code, 'forbidden');
+  });
+
+  test('an IDevID on hold: 403; released, it enrols', async () => {
+    const idevid = await heldIdevid(maker);
+    await revokeCertificate(fleet.ctx, idevid.certificateId, 'certificateHold', 'test');
+    await refusal(`est:idevid:${idevid.serial}`, () => enrolWith(idevid), 403, /is on hold \(certificateHold\); release it before the device enrols with it/);
+    await releaseCertificate(fleet.ctx, idevid.certificateId, 'test');
+    const res = await enrolWith(idevid);
+    assert.equal(res.status, 200, res.body);
+  });
+
+  test('an IDevID its CA signed but the inventory does not hold: 403', async () => {
+    const idevid = await heldIdevid(maker);
+    await fleet.ctx.db.deleteFrom('certificates').where('id', '=', idevid.certificateId).execute();
+    await refusal(`est:idevid:${idevid.serial}`, () => enrolWith(idevid), 403, /is not in the inventory; fleetpki records every birth certificate its CAs sign/);
+  });
+});
+
+describe('a device bound to its manufacturer', () => {
+  test("another registered manufacturer's IDevID with the same serial: 403; its own manufacturer's enrols; an unbound device takes either", async () => {
+    const [acme, rival] = [await makeManufacturer(fleet), await makeManufacturer(fleet)];
+    const [acmeName, rivalName] = [unique('acme'), unique('rival')];
+    await addManufacturer(fleet.ctx, acmeName, readFileSync(acme.caCert), 'test');
+    await addManufacturer(fleet.ctx, rivalName, readFileSync(rival.caCert), 'test');
+    const bound = await device(fleet, unique('SN'), { manufacturer: acmeName });
+    const csr = await opensslCsr(fleet, `/CN=${bound.external_serial}`);
+    const forged = await rival.idevid(bound.external_serial);
+    await refusal(`est:idevid:${bound.external_serial}`, () => postCsr(fleet, '/sensor/simpleenroll', csr.b64File, ['--cert', forged.certFile, '--key', forged.keyFile]), 403, new RegExp(`is bound to manufacturer ${acmeName}; this IDevID chains to manufacturer ${rivalName}`));
+    const genuine = await acme.idevid(bound.external_serial);
+    assert.equal((await postCsr(fleet, '/sensor/simpleenroll', csr.b64File, ['--cert', genuine.certFile, '--key', genuine.keyFile])).status, 200);
+
+    const unbound = await device(fleet);
+    const other = await rival.idevid(unbound.external_serial);
+    const unboundCsr = await opensslCsr(fleet, `/CN=${unbound.external_serial}`);
+    const res = await postCsr(fleet, '/sensor/simpleenroll', unboundCsr.b64File, ['--cert', other.certFile, '--key', other.keyFile]);
+    assert.equal(res.status, 200, 'without a binding any registered manufacturer vouches for the serial, as documented');
+
+    // Bound afterwards, the rival's IDevID no longer enrols it.
+    await updateDevice(fleet.ctx, unbound.id, { manufacturer: acmeName }, 'test');
+    await refusal(`est:idevid:${unbound.external_serial}`, () => postCsr(fleet, '/sensor/simpleenroll', unboundCsr.b64File, ['--cert', other.certFile, '--key', other.keyFile]), 403, /is bound to manufacturer/);
+  });
+});
+
+test('an expired IDevID over TLS: 403 naming the expiry, nothing issued', async () => {
+  const maker = await makeManufacturer(fleet);
+  await addManufacturer(fleet.ctx, unique('maker'), readFileSync(maker.caCert), 'test');
+  const d = await device(fleet);
+  const idevid = await maker.idevid(d.external_serial, { expired: true });
+  assert.match(await openssl(['x509', '-noout', '-enddate', '-in', idevid.certFile]), /notAfter=Dec 31 23:59:59 2020 GMT/);
+  const csr = await opensslCsr(fleet, `/CN=${d.external_serial}`);
+  await refusal(`est:idevid:${d.external_serial}`, () => postCsr(fleet, '/sensor/simpleenroll', csr.b64File, ['--cert', idevid.certFile, '--key', idevid.keyFile]), 403, /not a valid birth certificate of a registered manufacturer: certificate ".*serialNumber=.*" expired 2020-12-31T23:59:59\.000Z/);
+});
+
+describe('simplereenroll: what a current certificate cannot do', () => {
+  const SHORT = 'short-sensor';
+  before(async () => {
+    await putProfile(fleet.ctx, { name: SHORT, ca: 'devices-production', keys: { allowed: ['ec-p256'] }, validity: '2s', subject: { O: 'fleetpki', CN: '{{device.id}}' }, keyUsage: ['digitalSignature'], extKeyUsage: ['clientAuth'] }, 'test');
+  });
+
+  /** The certificate that renews, its key, its row, and a renewal CSR with its subject. */
+  async function current(profile = 'sensor', subject = (id: string) => `/O=fleetpki/OU=sensor/CN=${id}`) {
+    const d = await device(fleet);
+    const csr = await opensslCsr(fleet, `/CN=${d.id}`);
+    const res = await postCsr(fleet, `/${profile}/simpleenroll`, csr.b64File, ['-u', `x:${await token(fleet, d.id, profile)}`]);
+    assert.equal(res.status, 200, res.body);
+    const certFile = writeText(fleet, `${unique('cert')}.pem`, await printCerts(res.body));
+    const [row] = await listCertificatesForDevice(fleet.ctx.db, d.id);
+    return { device: d, row, certFile, keyFile: csr.keyFile, subject: subject(d.id), actor: `est:cert:${row.serial_hex}` };
+  }
+
+  const renew = async (c: { certFile: string; keyFile: string; subject: string }, path = '/simplereenroll', extra: string[] = []) =>
+    postCsr(fleet, path, (await opensslCsr(fleet, c.subject, extra)).b64File, ['--cert', c.certFile, '--key', c.keyFile]);
+
+  test('an expired certificate: 403, enrol again instead', async () => {
+    const c = await current(SHORT, (id) => `/O=fleetpki/CN=${id}`);
+    await new Promise((resolve) => setTimeout(resolve, Date.parse(c.row.not_after) - Date.now() + 1100));
+    await refusal(c.actor, () => renew(c), 403, /expired .*; an expired certificate cannot renew itself, enrol again/);
+  });
+
+  test('a certificate on hold: 403', async () => {
+    const c = await current();
+    await revokeCertificate(fleet.ctx, c.row.id, 'certificateHold', 'test');
+    await refusal(c.actor, () => renew(c), 403, /is on hold \(certificateHold\); it cannot renew itself/);
+  });
+
+  test("under a label other than the certificate's profile: 403", async () => {
+    const c = await current();
+    await refusal(c.actor, () => renew(c, '/gateway/simplereenroll'), 403, /was issued under profile sensor; renew it under that label or none, not gateway/);
+  });
+
+  test('for a suspended device: 403, and reactivated it renews', async () => {
+    const c = await current();
+    await suspendDevice(fleet.ctx, c.device.id, 'test');
+    await refusal(c.actor, () => renew(c), 403, /is suspended; reactivate it before issuing/);
+    const [event] = (await auditOf(fleet, c.actor)).filter((e) => e.outcome === 'refused');
+    assert.equal(event.action, 'certificate.issue');
+    await reactivateDevice(fleet.ctx, c.device.id, 'test');
+    assert.equal((await renew(c)).status, 200);
+  });
+
+  test('a renewal CSR asking for a SAN the current certificate lacks (one the profile would allow): 403', async () => {
+    const c = await current('gateway', (id) => `/O=fleetpki/OU=gateway/CN=${id}/serialNumber=`);
+    c.subject += c.device.external_serial;
+    await refusal(c.actor, () => renew(c, '/simplereenroll', ['-addext', 'subjectAltName=DNS:extra.gateways.fleet.internal']), 403, /the CSR asks for dns:extra\.gateways\.fleet\.internal, which the current certificate does not have; a renewal keeps its names/);
+    assert.equal((await renew(c)).status, 200, 'the same renewal without the extra name goes through');
+  });
+});
+
+describe('refusals before the RA', () => {
+  test('a malformed Authorization header or an empty Basic password: 401, audited as est:anonymous', async () => {
+    const csr = await opensslCsr(fleet);
+    const digest = await refusal('est:anonymous', () => postCsr(fleet, '/sensor/simpleenroll', csr.b64File, ['-H', 'Authorization: Digest username="x"']), 401, /the Authorization header must be "Basic <user:token in base64>" or "Bearer <token>"/);
+    assert.match(digest.headers, /www-authenticate: Basic realm="fleetpki EST"/i);
+    await refusal('est:anonymous', () => postCsr(fleet, '/sensor/simpleenroll', csr.b64File, ['-H', `Authorization: Basic ${Buffer.from('device:').toString('base64')}`]), 401, /the HTTP Basic password is empty/);
+    await refusal('est:anonymous', () => postCsr(fleet, '/sensor/serverkeygen', csr.b64File, ['-H', 'Authorization: Bearer']), 401, /must be "Basic/);
+  });
+
+  test('413 and 415 on an enrolment are audited; 404 and 405 ask for no certificate and are not', async () => {
+    const csr = await opensslCsr(fleet);
+    const big = writeText(fleet, unique('big'), 'A'.repeat(200_000));
+    const seq = await lastSeq();
+    assertRefused(await postCsr(fleet, '/sensor/simpleenroll', big), 413, /larger than this server accepts/);
+    assertRefused(await curl(fleet, '/simplereenroll', ['--data-binary', `@${csr.b64File}`, '-H', 'Content-Type: application/json']), 415, /Content-Type: application\/pkcs10/);
+    const events = await eventsSince(seq);
+    assert.deepEqual(
+      events.map((e) => [e.actor, e.action, e.target, e.outcome, e.details.code, e.details.status]),
+      [
+        ['est:anonymous', 'est.simpleenroll', 'profile:sensor', 'refused', 'payload_too_large', 413],
+        ['est:anonymous', 'est.simplereenroll', null, 'refused', 'unsupported_media_type', 415],
+      ],
+    );
+    const after = await lastSeq();
+    assertRefused(await postCsr(fleet, '/no-such-profile/simpleenroll', csr.b64File), 404, /no EST label no-such-profile/);
+    assertRefused(await curl(fleet, '/sensor/simpleenroll'), 405, /takes POST, not GET/);
+    assertRefused(await curl(fleet, '/no-such-operation'), 404, /no EST operation/);
+    assert.equal(await lastSeq(), after, 'not audited');
+  });
+});
+
+/**
+ * test/fixtures/bad-csr/ through simpleenroll, as a device would send each (DER as base64,
+ * PEM as is, which the server tolerates): 400 for what is not a verifiable request, 403 for a
+ * well-formed one that policy refuses. The messages are those test/core/bad-input.test.ts
+ * expects from the issuing path, against the same gateway profile.
+ */
+const BAD_CSRS: Record<string, { status: 400 | 403; message: RegExp }> = {
+  'empty.csr': { status: 400, message: /empty CSR/ },
+  'truncated.der.csr': { status: 400, message: /truncated DER/ },
+  'trailing-garbage.der.csr': { status: 400, message: /unexpected bytes after the DER object/ },
+  'garbage.pem.csr': { status: 400, message: /DER|not a PKCS#10/ },
+  'not-base64.pem.csr': { status: 400, message: /not valid base64/ },
+  'certificate-not-csr.pem.csr': { status: 400, message: /expected a CERTIFICATE REQUEST block/ },
+  'bad-signature.der.csr': { status: 400, message: /signature does not verify/ },
+  'point-not-on-curve.der.csr': { status: 400, message: /public key cannot be decoded/ },
+  'sha1-signature.pem.csr': { status: 400, message: /SHA-1/ },
+  'oversized.pem.csr': { status: 400, message: /larger than 16384 bytes/ },
+  'san-not-der.pem.csr': { status: 400, message: /subjectAltName|subject alternative name/i },
+  'san-othername.pem.csr': { status: 400, message: /unsupported subject alternative name type/ },
+  'rsa-1024.pem.csr': { status: 403, message: /RSA key of 1024 bits is too weak/ },
+  'secp256k1.pem.csr': { status: 403, message: /secp256k1/ },
+  'ed448.pem.csr': { status: 403, message: /ed448/ },
+  'ed25519-not-allowed-for-gateway.pem.csr': { status: 403, message: /key type ed25519 is not allowed by profile gateway/ },
+  'san-not-allowed.pem.csr': { status: 403, message: /SAN dns:evil\.example\.com is not allowed by profile gateway/ },
+  'san-two-labels-for-wildcard.pem.csr': { status: 403, message: /SAN dns:a\.b\.gateways\.fleet\.internal is not allowed/ },
+  'san-ip-not-allowed.pem.csr': { status: 403, message: /SAN ip:10\.0\.0\.1 is not allowed/ },
+  'san-wildcard.pem.csr': { status: 403, message: /SAN dns:\*\.gateways\.fleet\.internal is a wildcard name/ },
+};
+
+test('every fixture in test/fixtures/bad-csr through simpleenroll: 400 or 403, audited, nothing issued, the token not used up', async () => {
+  const dir = join(import.meta.dirname, '..', 'fixtures', 'bad-csr');
+  const files = readdirSync(dir).sort();
+  assert.deepEqual(files, Object.keys(BAD_CSRS).sort(), 'a new fixture needs its expected refusal here');
+  // The fixtures' subject is CN=bad-input-device: the device is registered under that serial.
+  const d = await device(fleet, 'bad-input-device', { deviceClass: 'gateway' });
+  const secret = await token(fleet, d.id, 'gateway');
+  const actor = `est:token:${await tokenIdOf(d.id)}`;
+  for (const file of files) {
+    const bytes = readFileSync(join(dir, file));
+    const body = file.endsWith('.der.csr') ? writeText(fleet, unique('der-b64'), bytes.toString('base64')) : join(dir, file);
+    const { status, message } = BAD_CSRS[file];
+    await refusal(actor, () => postCsr(fleet, '/gateway/simpleenroll', body, ['-u', `x:${secret}`]), status, message).catch((error) => {
+      throw new Error(`${file}: ${(error as Error).message}`);
+    });
+  }
+  const good = await opensslCsr(fleet, '/CN=bad-input-device');
+  assert.equal((await postCsr(fleet, '/gateway/simpleenroll', good.b64File, ['-u', `x:${secret}`])).status, 200, 'after all refusals the token still enrols');
 });

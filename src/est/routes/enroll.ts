@@ -8,7 +8,7 @@ import { enroll } from '../../app/enrollment.ts';
 import type { EnrollmentOperation, EnrollmentRequest } from '../../ra/authorisers/index.ts';
 import { credentialsOf } from '../credentials.ts';
 import { labelOf, labelProfile, operationPaths } from '../labels.ts';
-import { sendCertsOnly } from '../responses.ts';
+import { RENEW_AFTER_HEADER, sendCertsOnly } from '../responses.ts';
 import type { EstApp } from '../types.ts';
 
 /** The request as the RA sees it; an unknown label is refused (404) before any credential is looked at. */
@@ -23,7 +23,7 @@ export function enrollRoutes(app: EstApp, ctx: Context): void {
     for (const url of operationPaths(operation)) {
       app.post(url, async (request, reply) => {
         const certificate = await enroll(ctx, await enrollmentRequest(ctx, request, operation), request.body as Buffer);
-        return sendCertsOnly(reply, [certificate.der]);
+        return sendCertsOnly(reply.header(RENEW_AFTER_HEADER, certificate.renew_after), [certificate.der]);
       });
     }
   }

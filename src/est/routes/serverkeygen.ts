@@ -5,7 +5,7 @@
 import type { Context } from '../../app/context.ts';
 import { enrollWithServerKey } from '../../app/server-keygen.ts';
 import { operationPaths } from '../labels.ts';
-import { sendKeyAndCertificate } from '../responses.ts';
+import { RENEW_AFTER_HEADER, sendKeyAndCertificate } from '../responses.ts';
 import type { EstApp } from '../types.ts';
 import { enrollmentRequest } from './enroll.ts';
 
@@ -15,7 +15,7 @@ export function serverkeygenRoutes(app: EstApp, ctx: Context): void {
       const { certificate, privateKey } = await enrollWithServerKey(ctx, await enrollmentRequest(ctx, request, 'serverkeygen'), request.body as Buffer);
       const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' });
       try {
-        return sendKeyAndCertificate(reply, pkcs8, certificate.der);
+        return sendKeyAndCertificate(reply.header(RENEW_AFTER_HEADER, certificate.renew_after), pkcs8, certificate.der);
       } finally {
         pkcs8.fill(0);
       }

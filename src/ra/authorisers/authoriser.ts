@@ -16,6 +16,12 @@ export interface Credentials {
   secret: string | null;
   /** The TLS client certificate chain as presented, leaf first, not verified by TLS. */
   clientChain: CertificateInfo[];
+  /**
+   * A credential that was sent but cannot be read (an Authorization header of another
+   * scheme, an empty Basic password, an undecodable client certificate): the front end says
+   * what is wrong, the RA refuses it, so the refusal is audited like any other.
+   */
+  malformed?: FleetPkiError | null;
 }
 
 export interface EnrollmentRequest {
@@ -51,7 +57,11 @@ export interface EnrollmentLookups {
   deviceBySerial(serial: string): Promise<DevicesTable | undefined>;
   /** fleetpki's issuing CAs, any status: a certificate of a retired CA may still renew. */
   fleetIssuers(): Promise<Array<{ id: string; name: string; cert: CertificateInfo }>>;
+  /** Every CA fleetpki holds (roots, issuing, manufacturer CAs), any status: what they signed is in the inventory. */
+  fleetCas(): Promise<Array<{ id: string; name: string; cert: CertificateInfo }>>;
   certificate(issuerId: string, serialHex: string): Promise<CertificatesTable | undefined>;
+  /** The newest certificate of the device under the profile that is valid at `now` (status valid, within its dates). */
+  currentCertificate(deviceId: string, profile: string, now: Date): Promise<CertificatesTable | undefined>;
   /** Profile of IDevID enrolments that name no label (config est.defaultProfile). */
   defaultProfile: string | null;
 }

@@ -15,7 +15,8 @@ export function enrollmentAuthoriser(lookups: EnrollmentLookups): EnrollmentAuth
   return {
     name: 'est',
     authorise(request: EnrollmentRequest): Promise<Decision> {
-      const { secret, clientChain } = request.credentials;
+      const { secret, clientChain, malformed } = request.credentials;
+      if (malformed) return Promise.resolve(refused('est:anonymous', malformed));
       if (request.operation === 'simplereenroll') {
         if (clientChain.length > 0) return current.authorise(request);
         return Promise.resolve(refused('est:anonymous', new Forbidden('simplereenroll needs the current certificate as TLS client certificate')));
