@@ -1,7 +1,10 @@
 // A device's life through /api/v1/devices: register, change, suspend, reactivate, decommission.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { createManufacturerCa } from '../../src/factory/manufacturer-ca.ts';
 import { opensslCsr } from '../helpers/context.ts';
+import { fleet as cliFleet, tempDir } from '../cli/run.ts';
 import { errorOf, openApi, type ApiHarness } from './harness.ts';
 
 describe('devices API', () => {
@@ -135,5 +138,48 @@ describe('devices API', () => {
     const tooMany = await api.call('GET', '/api/v1/devices?limit=1001');
     assert.equal(tooMany.statusCode, 400);
     assert.match(errorOf(tooMany).message, /query\.limit/);
+  });
+
+  it('binds a device to a registered manufacturer (who may enrol it with an IDevID), refuses an unknown one, clears it with null', async () => {
+    await createManufacturerCa(api.fleet.ctx, { name: 'acme-devices', keyType: 'ec-p256', commonName: 'Acme IDevID CA', organization: 'Acme' }, 'test');
+    const before = await api.call('GET', '/api/v1/devices?q=TH-M');
+    const unknown = await api.call('POST', '/api/v1/devices', { body: { externalSerial: 'TH-M1', deviceClass: 'sensor', environment: 'production', manufacturer: 'nobody' } });
+    assert.equal(unknown.statusCode, 404);
+    assert.match(errorOf(unknown).message, /no manufacturer named nobody is registered/);
+    assert.deepEqual((await api.call('GET', '/api/v1/devices?q=TH-M')).json().items, before.json().items, 'nothing registered');
+    const [refused] = await api.audit({ action: 'device.create', outcome: 'refused' });
+    assert.equal(refused.target, 'device-serial:TH-M1');
+
+    const created = await api.call('POST', '/api/v1/devices', { body: { externalSerial: 'TH-M1', deviceClass: 'sensor', environment: 'production', manufacturer: 'acme-devices' } });
+    assert.equal(created.statusCode, 201, created.body);
+    assert.equal(created.json().manufacturer, 'acme-devices');
+    const id = created.json().id;
+    assert.equal((await api.call('GET', `/api/v1/devices/${id}`)).json().manufacturer, 'acme-devices');
+    assert.equal(errorOf(await api.call('PATCH', `/api/v1/devices/${id}`, { body: { manufacturer: 'nobody' } })).code, 'not_found');
+
+    const cleared = await api.call('PATCH', `/api/v1/devices/${id}`, { body: { manufacturer: null } });
+    assert.equal(cleared.statusCode, 200, cleared.body);
+    assert.equal(cleared.json().manufacturer, null);
+    const [update] = await api.audit({ action: 'device.update', outcome: 'success' });
+    assert.deepEqual(update.details, { fields: ['manufacturer'], manufacturer: null });
+    assert.equal((await api.call('POST', '/api/v1/devices', { body: { externalSerial: 'TH-M2', deviceClass: 'sensor', environment: 'production' } })).json().manufacturer, null, 'unbound unless given');
+  });
+});
+
+describe('devices CLI: the manufacturer binding', () => {
+  const dir = tempDir();
+  const cli = cliFleet(dir);
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('device create --manufacturer binds, update --manufacturer "" unbinds, an unknown name is refused', async () => {
+    assert.equal((await cli.run('init')).code, 0);
+    assert.equal((await cli.run('manufacturer', 'create-ca', '--name', 'acme-devices')).code, 0);
+    const device = await cli.json('device', 'create', '--serial', 'CLI-M1', '--class', 'sensor', '--environment', 'production', '--manufacturer', 'acme-devices');
+    assert.equal(device.manufacturer, 'acme-devices');
+    const unbound = await cli.json('device', 'update', device.id, '--manufacturer', '');
+    assert.equal(unbound.manufacturer, null);
+    const unknown = await cli.run('device', 'update', device.id, '--manufacturer', 'nobody');
+    assert.notEqual(unknown.code, 0);
+    assert.match(unknown.stderr, /no manufacturer named nobody is registered/);
   });
 });
