@@ -43,6 +43,7 @@ export function deviceRow(overrides: Partial<NewDevice> = {}): NewDevice {
     criticality: 'medium',
     status: 'registered',
     metadata: JSON.stringify({ rack: 4, tags: ['a', 'b'] }),
+    manufacturer: null,
     created_at: NOW,
     updated_at: NOW,
     ...overrides,
