@@ -46,7 +46,14 @@ export async function scanTarget(target: Target, timeoutMs: number, signal?: Abo
     const probe = await probeTls(target, timeoutMs, signal);
     const { certificates, problems } = presented(probe.chain);
     const outcome = problems.length === 0 ? 'ok' : certificates.length > 0 ? 'partial' : 'error';
-    const details = { protocol: probe.protocol, cipher: probe.cipher, serverName: target.serverName, chainLength: probe.chain.length };
+    const details = {
+      protocol: probe.protocol,
+      cipher: probe.cipher,
+      serverName: target.serverName,
+      chainLength: probe.chain.length,
+      chainSource: probe.chainSource,
+      ...(probe.chainNote ? { chainNote: probe.chainNote } : {}),
+    };
     return { ...base, outcome, error: problems.length > 0 ? problems.join('; ') : null, certificates, details };
   } catch (error) {
     if (!(error instanceof ProbeError)) throw error;

@@ -1,5 +1,6 @@
 // `fleetpki discover` as an operator runs it: scan endpoints from the command line and a
-// targets file, import a folder with progress on stderr, list findings by kind, resolve one.
+// targets file, with progress on stderr when asked, import a folder with progress, list
+// findings by kind, resolve one.
 
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,6 +44,19 @@ describe('fleetpki discover', () => {
     assert.equal(human.code, 0, human.stderr);
     assert.match(human.stdout, /scan \S+ completed: 1 target\(s\), 0 failed, 1 certificate\(s\) seen, 0 new finding\(s\)/);
     assert.match(human.stdout, /self-signed +medium +open/);
+  });
+
+  test('scan --progress: a line on stderr as each tenth of the targets is done, stdout keeps only the result', async () => {
+    const result = await f.run('discover', 'scan', ...endpoints.map((e) => e.location), '--progress', '--json');
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stderr.trim().split('\n');
+    assert.equal(lines.length, 2, result.stderr);
+    assert.match(lines[0], /^scanning \[#{15}\.{15}\] 1\/2 50% \d+\/s$/);
+    assert.match(lines[1], /^scanning \[#{30}\] 2\/2 100% \d+\/s$/);
+    assert.equal(JSON.parse(result.stdout).run.targetsDone, 2);
+    // Without the flag, and with stderr not a terminal, there is no progress at all.
+    const quiet = await f.run('discover', 'scan', endpoints[0].location, '--json');
+    assert.equal(quiet.stderr, '');
   });
 
   test('import: a folder with progress on stderr, a garbage file reported, exit 1; findings by kind', async () => {

@@ -38,6 +38,15 @@ export function testCa(dir: string, subject: string): Made {
   return { cert: `${s}.pem`, key: `${s}.key`, pem: readFileSync(`${s}.pem`, 'utf8') };
 }
 
+/** An intermediate CA signed by `ca` (CA:TRUE, keyCertSign), as a public CA's issuing CA would be. */
+export function intermediateFrom(dir: string, ca: Made, subject: string): Made {
+  const s = stem(dir, 'intermediate');
+  openssl(['req', '-new', ...ecKey, '-nodes', '-keyout', `${s}.key`, '-out', `${s}.csr`, '-subj', subject]);
+  writeFileSync(`${s}.ext`, 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n');
+  openssl(['x509', '-req', '-in', `${s}.csr`, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-out', `${s}.pem`, '-days', '3650', '-extfile', `${s}.ext`, '-sha256']);
+  return { cert: `${s}.pem`, key: `${s}.key`, pem: readFileSync(`${s}.pem`, 'utf8') };
+}
+
 /** A leaf signed by `ca` with `openssl x509 -req`; `key` reuses an existing key file. */
 export function leafFrom(dir: string, ca: Made, name: string, options: { key?: string; days?: number } = {}): Made {
   const s = stem(dir, name);
