@@ -11,6 +11,7 @@ import { parseCsr } from '../x509/csr.ts';
 import { nameAttribute } from '../x509/name.ts';
 import type { CsrInput } from './csr-inputs.ts';
 import type { Manifest } from './csr-manifest.ts';
+import { pool } from './pool.ts';
 
 export interface PlannedItem {
   input: CsrInput;
@@ -49,18 +50,6 @@ async function planOne(ctx: Context, input: CsrInput, manifest: Manifest | null,
   const device = await getDeviceBySerial(ctx.db, serial);
   if (!device) throw new NotFound(`no device with serial ${serial}: register it first (fleetpki device import)`);
   return { input, serial, profile, deviceId: device.id, file: fileNameFor(serial) };
-}
-
-/** Runs `each` over `items` with at most `concurrency` in flight; `each` must not throw. */
-export async function pool<T>(items: T[], concurrency: number, each: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      await each(items[index], index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
 export async function planBatch(ctx: Context, inputs: CsrInput[], manifest: Manifest | null, defaultProfile: string | undefined, concurrency: number): Promise<{ planned: PlannedItem[]; failed: FailedEntry[] }> {

@@ -13,9 +13,10 @@ import type { Context } from '../app/context.ts';
 import { FleetPkiError } from '../errors.ts';
 import { pemBlocks, toPem } from '../x509/pem.ts';
 import { claimFile, fillClaimed, releaseClaimed, writeBatchManifest, writeRoots } from './batch-output.ts';
-import { planBatch, pool, type FailedEntry, type PlannedItem } from './batch-plan.ts';
+import { planBatch, type FailedEntry, type PlannedItem } from './batch-plan.ts';
 import type { CsrInput } from './csr-inputs.ts';
 import type { Manifest } from './csr-manifest.ts';
+import { pool } from './pool.ts';
 import { noProgress, type Progress } from './progress.ts';
 
 export { fileNameFor, type FailedEntry } from './batch-plan.ts';

@@ -17,7 +17,7 @@ import { children, readTop, slice } from '../x509/der.ts';
 import { EXTENSION_OIDS } from '../x509/extensions.ts';
 import { readPending, removePending } from './pending-ca.ts';
 
-function assertMaySignCertificates(cert: CertificateInfo): void {
+export function assertMaySignCertificates(cert: CertificateInfo): void {
   if (!cert.isCa) throw new BadRequest('the certificate is not a CA certificate (basicConstraints cA is not set)');
   const tbs = readTbs(slice(cert.der, children(cert.der, readTop(cert.der))[0]));
   const ku = tbs.extensions.get(EXTENSION_OIDS.keyUsage);
@@ -25,7 +25,7 @@ function assertMaySignCertificates(cert: CertificateInfo): void {
   if (!cert.subjectKeyId) throw new BadRequest('the certificate has no subject key identifier');
 }
 
-async function parentRoot(ctx: Context, cert: CertificateInfo): Promise<CasTable> {
+export async function parentRoot(ctx: Context, cert: CertificateInfo): Promise<CasTable> {
   const roots = (await listCas(ctx.db)).filter((row) => row.kind === 'root' && row.status === 'active');
   const parent = roots.find((row) => parseCertificate(row.certificate_der).subjectDer.equals(cert.issuerDer) && isSignedBy(cert.der, row.certificate_der));
   if (!parent) throw new BadRequest(`the certificate (issuer "${cert.issuer}") does not chain to any root here; import the offline root first (fleetpki ca import-root)`);

@@ -35,8 +35,8 @@ export function registerBatch(program: Command): void {
         'lint, inventory, audit). Output folder: <serial>.pem (the certificate, then its\n' +
         'intermediate CA certificates), ca.pem (the root(s) to verify with) and manifest.json\n' +
         '(what was signed: device, certificate id, serial, profile, expiry; and what was refused,\n' +
-        'and why). Two CSRs for the same device in one batch: the first (by name) is signed, the\n' +
-        'other refused. The folder is what `fleetpki cert import --bundle` reads on another instance.\n' +
+        'and why). Two CSRs for one device in a batch: the first (by name) is signed, the other\n' +
+        'refused. Another instance records the folder with `fleetpki cert import --bundle`.\n' +
         'Exit 0 when every CSR was signed, 1 when any was refused.',
     )
     .requiredOption('--csr <path>', 'a folder of *.csr/*.pem/*.der/*.req files, or one file of PEM CSRs')

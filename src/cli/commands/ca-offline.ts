@@ -1,10 +1,12 @@
 // The offline-root flow as commands (src/factory/ca-*.ts): `ca request` and `ca install` on
 // the online instance, `ca sign-request` on the offline one. Only files cross: a CSR one
-// way, a certificate the other.
+// way, a certificate the other. `ca import-issuing` makes an issuing CA kept offline known
+// online by its certificate, for `cert import --bundle`.
 
 import { Option, type Command } from 'commander';
 import { basename, extname } from 'node:path';
 import type { CaView } from '../../app/cas.ts';
+import { importIssuingCa } from '../../factory/ca-import-issuing.ts';
 import { installIssuingCa } from '../../factory/ca-install.ts';
 import { requestIssuingCa } from '../../factory/ca-request.ts';
 import { signCaRequest } from '../../factory/ca-sign-request.ts';
@@ -91,8 +93,36 @@ function registerInstall(group: Command): void {
     );
 }
 
+function registerImportIssuing(group: Command): void {
+  group
+    .command('import-issuing')
+    .summary('import the certificate of an issuing CA kept offline (no key), to import what it signs')
+    .description(
+      'On the online instance: know an issuing CA whose key stays on an offline\n' +
+        'instance, by its certificate only. It must be a CA certificate allowing\n' +
+        'keyCertSign, valid now, chained by name and signature to a root here\n' +
+        '(`fleetpki ca import-root`). What it signs offline (`fleetpki batch sign`\n' +
+        'there) is then recorded here with `fleetpki cert import --bundle`.',
+    )
+    .requiredOption('--name <name>', 'name to give the CA here')
+    .requiredOption('--cert <file>', 'its certificate (PEM or DER; the first certificate of a PEM chain)')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ fleetpki --data-dir /offline ca chain devices-production > /media/usb/devices-ca.pem   # offline: the CA first, then its root\n' +
+        '  $ fleetpki ca import-issuing --name offline-devices --cert /media/usb/devices-ca.pem',
+    )
+    .action((o: { name: string; cert: string }, c: Command) =>
+      withSession(c, async ({ ctx, out, actor }) => {
+        const ca: CaView = await importIssuingCa(ctx, o.name, readCertificatePem(o.cert), actor);
+        const { certificatePem: _, ...shown } = ca;
+        out.result(ca, () => `imported issuing CA ${ca.name} under ${ca.parent} (certificate only: its key stays offline)\n${keyValues(Object.entries(shown))}`);
+      }),
+    );
+}
+
 export function registerCaOffline(group: Command): void {
   registerRequest(group);
   registerSignRequest(group);
   registerInstall(group);
+  registerImportIssuing(group);
 }

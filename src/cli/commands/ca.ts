@@ -107,7 +107,7 @@ function registerCreate(group: Command): void {
 export function registerCa(program: Command): void {
   const group = program
     .command('ca')
-    .summary('certificate authorities: list, show, chain, create, import-root, request, sign-request, install')
+    .summary('certificate authorities: list, show, chain, create, import-root, request, sign-request, install, import-issuing')
     .description('Manage the CA hierarchy. CA private keys stay sealed in the store and are never shown.');
   registerReads(group);
   registerCreate(group);

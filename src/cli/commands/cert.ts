@@ -14,6 +14,7 @@ import { readInput, writeOutput } from '../files.ts';
 import { keyValues, pagingNote, table } from '../output.ts';
 import { instant, pageLimit } from '../parse.ts';
 import { withSession } from '../session.ts';
+import { registerCertImport } from './cert-import.ts';
 
 const STATUSES: CertificateStatus[] = ['valid', 'revoked', 'on_hold'];
 
@@ -153,11 +154,12 @@ function registerRelease(group: Command): void {
 export function registerCert(program: Command): void {
   const group = program
     .command('cert')
-    .summary('certificates: issue, show, list, revoke, release')
+    .summary('certificates: issue, show, list, revoke, release, import')
     .description('Issue certificates from CSRs, inspect and search the issuance ledger, revoke, release from hold.');
   registerIssue(group);
   registerShow(group);
   registerList(group);
   registerRevoke(group);
   registerRelease(group);
+  registerCertImport(group);
 }
