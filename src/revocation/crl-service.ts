@@ -10,6 +10,7 @@ import type { CrlsTable } from '../store/schema.ts';
 import { deleteCrls, getCrlDer, getCrlMeta, listCrlMeta, type CrlMeta } from './crl-rows.ts';
 import { CrlNumberRace, generateCrls, retentionCutoff, type CrlRequest } from './crl-generate.ts';
 import { FULL_CRL, parsePartition, partitionOf } from './partition.ts';
+import { PartitionScope } from './partition-scope.ts';
 
 const HOUR_MS = 3_600_000;
 const CACHE_SIZE = 256;
@@ -28,9 +29,11 @@ export class CrlService {
   readonly #cache = new Map<string, { crlNumber: number; der: Buffer }>();
   /** On-demand signings in progress, so a burst of requests for a missing CRL signs it once. */
   readonly #signing = new Map<string, Promise<CurrentCrl>>();
+  readonly #scope: PartitionScope;
 
   constructor(ctx: Context) {
     this.#ctx = ctx;
+    this.#scope = new PartitionScope(ctx);
   }
 
   /** When a stored CRL is re-signed: refreshBeforeHours ahead of nextUpdate, at most half its validity. */
@@ -79,7 +82,7 @@ export class CrlService {
     const issuer = await this.#ctx.cas.byName(caName);
     let meta = await getCrlMeta(this.#ctx.db, issuer.row.id, partition);
     if (meta && Date.parse(meta.next_update) > now.getTime()) return { meta, der: await this.#der(issuer.row.id, meta), caName };
-    this.#assertCanSign(issuer, partition, now);
+    await this.#assertCanSign(issuer, partition, now);
     const key = `${issuer.row.id}/${partition}`;
     let signing = this.#signing.get(key);
     if (!signing) {
@@ -104,7 +107,12 @@ export class CrlService {
     return der;
   }
 
-  #assertCanSign(issuer: Issuer, partition: string, now: Date): void {
+  /**
+   * A partition no certificate can be in is a 404, not an empty CRL: no certificate names its
+   * URL, so only someone probing asks, and signing (let alone storing and re-signing) for every
+   * name that parses would hand the CA's signing time and the store to anyone.
+   */
+  async #assertCanSign(issuer: Issuer, partition: string, now: Date): Promise<void> {
     const name = issuer.row.name;
     if (!issuer.hasKey) throw new NotFound(`CA ${name} is kept offline (no key here), so fleetpki cannot sign its CRL; its operator publishes it`);
     if (partition === FULL_CRL) return;
@@ -112,6 +120,9 @@ export class CrlService {
     if (!p) throw new NotFound(`no CRL partition "${partition}" of CA ${name}: partitions are named YYYYMM-h (expiry month, last hex digit of the serial), e.g. /crl/${name}/202612-a.crl`);
     if (this.isExpired(partition, now)) throw new NotFound(`CRL partition ${partition} of CA ${name} has expired: all its certificates are past notAfter`);
     if (p.start > issuer.cert.notAfter) throw new NotFound(`CRL partition ${partition} is after CA ${name} expires; none of its certificates can be in it`);
+    if (!(await this.#scope.canHold(issuer, p, now))) {
+      throw new NotFound(`no certificate of CA ${name} is in CRL partition ${partition}, and none issued now can be (their lifetimes end by ${await this.#scope.horizon(issuer, now)}): no certificate names this CRL`);
+    }
   }
 
   /** After revocations: the full CRL and the partitions of the changed certificates. */
@@ -140,19 +151,32 @@ export class CrlService {
       if (!row.encrypted_key) continue;
       const metas = await listCrlMeta(this.#ctx.db, row.id);
       const expired = metas.filter((m) => m.partition !== FULL_CRL && this.isExpired(m.partition, now)).map((m) => m.partition);
-      if (expired.length > 0) await this.#drop(row.id, row.name, expired);
-      const due = metas.filter((m) => !expired.includes(m.partition) && this.dueAt(m) <= now.getTime());
+      if (expired.length > 0) await this.#drop(row.id, row.name, expired, 'crl.expire');
+      const issuer = await this.#ctx.cas.get(row.id);
+      const empty = await this.#outOfScope(issuer, metas.filter((m) => m.partition !== FULL_CRL && !expired.includes(m.partition)), now);
+      if (empty.length > 0) await this.#drop(row.id, row.name, empty, 'crl.drop');
+      const gone = new Set([...expired, ...empty]);
+      const due = metas.filter((m) => !gone.has(m.partition) && this.dueAt(m) <= now.getTime());
       const full = !metas.some((m) => m.partition === FULL_CRL) || due.some((m) => m.partition === FULL_CRL);
       const partitions = due.map((m) => m.partition).filter((p) => p !== FULL_CRL);
       if (!full && partitions.length === 0) continue;
-      await this.regenerate(await this.#ctx.cas.get(row.id), { full, partitions }, now);
+      await this.regenerate(issuer, { full, partitions }, now);
       signed = true;
     }
     return signed;
   }
 
-  async #drop(caId: string, caName: string, partitions: string[]): Promise<void> {
-    const event = { actor: 'system:crl', action: 'crl.expire', target: `ca:${caName}`, outcome: 'success' as const, details: { partitions } };
+  /** Stored partitions no certificate can be in (signed on request before requests were scoped): not worth re-signing. */
+  async #outOfScope(issuer: Issuer, metas: CrlMeta[], now: Date): Promise<string[]> {
+    const out: string[] = [];
+    if (metas.length === 0) return out;
+    const horizon = await this.#scope.horizon(issuer, now);
+    for (const meta of metas) if (!(await this.#scope.canHold(issuer, parsePartition(meta.partition)!, now, horizon))) out.push(meta.partition);
+    return out;
+  }
+
+  async #drop(caId: string, caName: string, partitions: string[], action: 'crl.expire' | 'crl.drop'): Promise<void> {
+    const event = { actor: 'system:crl', action, target: `ca:${caName}`, outcome: 'success' as const, details: { partitions } };
     await this.#ctx.ledger.submit((trx) => deleteCrls(trx, caId, partitions), [event]);
     for (const partition of partitions) this.#cache.delete(`${caId}/${partition}`);
   }
