@@ -52,6 +52,12 @@ export const ConfigSchema = Type.Object(
         refreshBeforeHours: Type.Integer({ minimum: 0, maximum: 24 * 30, default: 8 }),
         /** Directory fleetpki writes the CA bundle and current CRLs to, for brokers and web servers. */
         publishDir: Type.Optional(Type.String({ minLength: 1 })),
+        /**
+         * CAs whose certificates go into the published ca-bundle.pem, which gateways trust for
+         * client certificates. Default: the CAs that profiles issue TLS certificates from and their
+         * roots, never a manufacturer (IDevID) CA nor the code-signing CA (docs/revocation.md).
+         */
+        publishCas: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{1,62}$' }), { minItems: 1, uniqueItems: true })),
         /** Run after each publication (no shell), e.g. ["systemctl", "reload", "mosquitto"]. */
         reloadCommand: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
         /** Revocations arriving within this window are covered by one regeneration. */

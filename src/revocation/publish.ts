@@ -1,4 +1,4 @@
-// Files for gateways: the CA bundle and the current full CRL of every CA, written to
+// Files for gateways: the CA bundle (bundle-cas.ts says which CAs) and the current full CRL of every CA, written to
 // crl.publishDir for a broker or web server to read, each replaced atomically (a reader sees
 // the old file or the new one, never half of one), then the optional reload command.
 
@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Context } from '../app/context.ts';
 import { listCas } from '../store/repos/cas.ts';
 import { toPem } from '../x509/pem.ts';
+import { bundleCas } from './bundle-cas.ts';
 import { getCrlDer } from './crl-rows.ts';
 import { FULL_CRL } from './partition.ts';
 
@@ -35,6 +36,8 @@ export async function writeAtomic(path: string, data: string | Buffer): Promise<
 export interface Publication {
   dir: string;
   files: string[];
+  /** The CAs in ca-bundle.pem, root first. */
+  bundle: string[];
   /** CAs without a full CRL yet (an offline root), left out of crls.pem. */
   missing: string[];
   reload: { command: string[]; ok: boolean; error?: string } | null;
@@ -50,10 +53,12 @@ function runReload(command: string[]): Promise<Publication['reload']> {
 }
 
 /**
- * ca-bundle.pem: every CA certificate, root first (Mosquitto `cafile`, nginx
- * `ssl_client_certificate`); crls.pem: the full CRL of every CA, the root's included, as
- * `-crl_check_all` and nginx need (Mosquitto `crlfile`, nginx `ssl_crl`); <ca>.crl.pem: one
- * CA's full CRL. Null when no publishDir is configured.
+ * ca-bundle.pem: the CAs whose certificates a gateway lets in, root first (Mosquitto `cafile`,
+ * nginx `ssl_client_certificate`; bundle-cas.ts); crls.pem: the full CRL of every CA, the
+ * root's included, as `-crl_check_all` and nginx need (Mosquitto `crlfile`, nginx `ssl_crl`);
+ * <ca>.crl.pem: one CA's full CRL. Null when no publishDir is configured. A `crl.publishCas`
+ * naming an unknown CA is thrown, after the CRLs are written and with the old bundle left in
+ * place: revocations still reach the gateway, and the mistake is not hidden.
  */
 export async function publishCrls(ctx: Context): Promise<Publication | null> {
   const dir = ctx.config.crl.publishDir;
@@ -73,11 +78,20 @@ export async function publishCrls(ctx: Context): Promise<Publication | null> {
     await writeAtomic(join(dir, `${ca.name}.crl.pem`), crls[crls.length - 1]);
     files.push(`${ca.name}.crl.pem`);
   }
-  await writeAtomic(join(dir, 'ca-bundle.pem'), cas.map((ca) => toPem(ca.certificate_der, 'CERTIFICATE')).join(''));
+  const bundle = await bundleCas(ctx, cas).catch((error: unknown) => error as Error);
+  if (!(bundle instanceof Error)) {
+    await writeAtomic(join(dir, 'ca-bundle.pem'), bundle.map((ca) => toPem(ca.certificate_der, 'CERTIFICATE')).join(''));
+    files.push('ca-bundle.pem');
+  }
   await writeAtomic(join(dir, 'crls.pem'), crls.join(''));
-  files.push('ca-bundle.pem', 'crls.pem');
+  files.push('crls.pem');
   const command = ctx.config.crl.reloadCommand;
   const reload = command ? await runReload(command) : null;
-  ctx.log.info({ dir, files, missing, reload }, 'published CA bundle and CRLs');
-  return { dir, files, missing, reload };
+  if (bundle instanceof Error) {
+    ctx.log.error({ dir, files, missing, reload, err: bundle }, 'published CRLs; ca-bundle.pem left as it was');
+    throw bundle;
+  }
+  const names = bundle.map((ca) => ca.name);
+  ctx.log.info({ dir, files, bundle: names, missing, reload }, 'published CA bundle and CRLs');
+  return { dir, files, bundle: names, missing, reload };
 }
