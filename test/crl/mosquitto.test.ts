@@ -9,18 +9,42 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { revokeCertificate } from '../../src/app/certificates.ts';
 import { caChainPem } from '../../src/app/cas.ts';
 import { CrlScheduler } from '../../src/revocation/crl-scheduler.ts';
 import { openTestFleet, type TestFleet } from '../helpers/context.ts';
-import { issueDevice, type Issued } from './harness.ts';
+import { issueDevice, issueIdevidDevice, makeManufacturerCa, type Issued } from './harness.ts';
 
-const MOSQUITTO = '/usr/sbin/mosquitto';
+/**
+ * The broker: $MOSQUITTO, else the first mosquitto on PATH, else Debian's /usr/sbin (a daemon's
+ * home, which a non-root PATH often lacks).
+ */
+function findMosquitto(): string | null {
+  if (process.env.MOSQUITTO) return existsSync(process.env.MOSQUITTO) ? process.env.MOSQUITTO : null;
+  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), '/usr/local/sbin', '/usr/sbin'];
+  return dirs.map((dir) => join(dir, 'mosquitto')).find((path) => existsSync(path)) ?? null;
+}
+
+const MOSQUITTO = findMosquitto();
 // kill must be a program (the reload command runs without a shell), not only a shell builtin.
 const missing = ['mosquitto_pub', 'kill'].filter((tool) => spawnSync(tool, ['--help']).error !== undefined);
-const skip = !existsSync(MOSQUITTO) || missing.length > 0 ? `mosquitto is not installed (${[MOSQUITTO, ...missing].join(', ')}): apt-get install mosquitto mosquitto-clients` : false;
+const skip = !MOSQUITTO || missing.length > 0
+  ? `needs ${[...(MOSQUITTO ? [] : [process.env.MOSQUITTO ? `MOSQUITTO=${process.env.MOSQUITTO} (not found)` : 'mosquitto ($MOSQUITTO, PATH or /usr/sbin)']), ...missing].join(', ')}: apt-get install mosquitto mosquitto-clients`
+  : false;
 if (skip) console.log(`# skipping the Mosquitto test: ${skip}`);
+
+/** Stops the broker unless it already exited or was killed (then 'exit' has fired: waiting for it would hang). */
+async function stopBroker(broker: ChildProcess): Promise<void> {
+  if (broker.exitCode !== null || broker.signalCode !== null) return;
+  const exited = new Promise<boolean>((resolve) => broker.once('exit', () => resolve(true)));
+  broker.kill('SIGTERM');
+  const timeout = new Promise<boolean>((resolve) => setTimeout(resolve, 5_000, false).unref());
+  if (!(await Promise.race([exited, timeout]))) {
+    broker.kill('SIGKILL');
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+  }
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -51,6 +75,7 @@ describe('Mosquitto with fleetpki certificates and CRLs', { skip }, () => {
   const brokerLog = () => (existsSync(join(fleet.dir, 'mosquitto.log')) ? readFileSync(join(fleet.dir, 'mosquitto.log'), 'utf8') : '');
   let port: number;
   let device: Issued;
+  let idevid: Issued;
   let scheduler: CrlScheduler;
 
   const publish = (cert: Issued) =>
@@ -65,6 +90,9 @@ describe('Mosquitto with fleetpki certificates and CRLs', { skip }, () => {
     const publishDir = join(fleet.dir, 'mosquitto');
     fleet.ctx.config.crl.publishDir = publishDir;
     fleet.ctx.config.crl.debounceMs = 50;
+    // A maker's CA fleetpki holds, and a device with only its birth certificate (clientAuth).
+    await makeManufacturerCa(fleet);
+    idevid = await issueIdevidDevice(fleet);
     scheduler = new CrlScheduler(fleet.ctx);
     await scheduler.start(); // publishes ca-bundle.pem and crls.pem
 
@@ -90,7 +118,7 @@ describe('Mosquitto with fleetpki certificates and CRLs', { skip }, () => {
       `crlfile ${join(publishDir, 'crls.pem')}`,
       '',
     ].join('\n'));
-    broker = spawn(MOSQUITTO, ['-c', config], { stdio: 'ignore' });
+    broker = spawn(MOSQUITTO!, ['-c', config], { stdio: 'ignore' });
     fleet.ctx.config.crl.reloadCommand = ['kill', '-HUP', String(broker.pid)];
     await until(() => listening(port), `the broker listens on ${port}\n${brokerLog()}`);
     device = await issueDevice(fleet);
@@ -98,17 +126,18 @@ describe('Mosquitto with fleetpki certificates and CRLs', { skip }, () => {
 
   after(async () => {
     await scheduler?.stop();
-    if (broker && broker.exitCode === null) {
-      const exited = new Promise((resolve) => broker!.once('exit', resolve));
-      broker.kill('SIGTERM');
-      await exited;
-    }
+    if (broker) await stopBroker(broker);
     await fleet?.close();
   });
 
   it('accepts a device with a valid fleetpki certificate', () => {
     const result = publish(device);
     assert.equal(result.status, 0, `mosquitto_pub failed: ${result.stderr}\nbroker:\n${brokerLog()}`);
+  });
+
+  it('refuses a device that presents only its IDevID: the published bundle holds no manufacturer CA', () => {
+    assert.notEqual(publish(idevid).status, 0, 'an IDevID is a birth certificate, not an enrolment');
+    assert.match(tlsAlert(idevid), /unknown ca/);
   });
 
   it('refuses the device once fleetpki revoked it, republished and ran the reload command (kill -HUP)', async () => {
