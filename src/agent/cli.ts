@@ -44,7 +44,8 @@ enroll options:
   --idevid-key <file>   its private key
   --key-type <type>     ec-p256 (default), ec-p384, ed25519, rsa-2048, rsa-3072
   --key-command <cmd>   external signer holding the key (see docs/agent.md)
-  --renew-after <f>     the profile's renewAfter fraction (default 0.66)
+  --renew-after <f>     renew after this fraction of the lifetime when the server sends no
+                        renewal point (a fleetpki server sends its own; default 0.66)
   --jitter <f>          spread renewals over this fraction of the rest (default 0.2)
 
 run options:

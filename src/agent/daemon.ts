@@ -25,7 +25,7 @@ export interface DaemonOptions {
 export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 5_000, maxMs: 15 * 60_000 };
 
 export function plan(settings: AgentSettings, current: CurrentCertificate | null, now: Date): Decision {
-  const renewAt = current ? renewalTime(current.info, settings, fingerprintFraction(current.info.fingerprintSha256)) : null;
+  const renewAt = current ? renewalTime(current.info, settings, fingerprintFraction(current.info.fingerprintSha256), current.serverRenewAfter) : null;
   return decide(now, current?.info ?? null, renewAt, settings.idevid !== null);
 }
 

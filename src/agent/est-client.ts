@@ -49,7 +49,9 @@ function outcome(status: number, headers: Record<string, string | string[] | und
   throw new EnrollmentRefused(status, `${what}: refused with ${status}${said}`);
 }
 
-function send(target: EstTarget, operation: EstOperation, auth: EstAuth, body: Buffer | null): Promise<Buffer> {
+type Headers = Record<string, string | string[] | undefined>;
+
+function send(target: EstTarget, operation: EstOperation, auth: EstAuth, body: Buffer | null): Promise<{ body: Buffer; headers: Headers }> {
   const url = estUrl(target, operation);
   const headers: Record<string, string> = { accept: operation === 'csrattrs' ? 'application/csrattrs' : 'application/pkcs7-mime' };
   if (body) Object.assign(headers, { 'content-type': 'application/pkcs10', 'content-transfer-encoding': 'base64', 'content-length': String(body.length) });
@@ -66,7 +68,7 @@ function send(target: EstTarget, operation: EstOperation, auth: EstAuth, body: B
       });
       res.on('end', () => {
         try {
-          resolve(outcome(res.statusCode ?? 0, res.headers, Buffer.concat(chunks), operation));
+          resolve({ body: outcome(res.statusCode ?? 0, res.headers, Buffer.concat(chunks), operation), headers: res.headers });
         } catch (error) {
           reject(error);
         }
@@ -86,13 +88,31 @@ function send(target: EstTarget, operation: EstOperation, auth: EstAuth, body: B
 
 /** The CA certificates the server distributes (RFC 7030 4.1). */
 export async function fetchCaCerts(target: EstTarget): Promise<Buffer[]> {
-  return decodeCertsOnly(decodeEstBody(await send(target, 'cacerts', { kind: 'none' }, null)));
+  return decodeCertsOnly(decodeEstBody((await send(target, 'cacerts', { kind: 'none' }, null)).body));
 }
 
-/** Sends a CSR (DER); returns the certificates of the answer (the new one among them). */
-export async function enrollRequest(target: EstTarget, operation: 'simpleenroll' | 'simplereenroll', csrDer: Buffer, auth: EstAuth): Promise<Buffer[]> {
+/** fleetpki's extension header (docs/est.md): when the server counts the new certificate due for renewal. */
+export const RENEW_AFTER_HEADER = 'fleetpki-renew-after';
+
+export interface EnrollAnswer {
+  certificates: Buffer[];
+  /** The server's renewal point for the new certificate, if it sent a readable one (a fleetpki server does). */
+  renewAfter: Date | null;
+}
+
+function renewAfterOf(headers: Headers): Date | null {
+  const value = headers[RENEW_AFTER_HEADER];
+  const text = Array.isArray(value) ? value[0] : value;
+  // RFC 3339 only: Date.parse would also read free-form dates a confused proxy might produce.
+  if (!text || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(text.trim())) return null;
+  return new Date(text.trim());
+}
+
+/** Sends a CSR (DER); returns the certificates of the answer (the new one among them) and the server's renewal point. */
+export async function enrollRequest(target: EstTarget, operation: 'simpleenroll' | 'simplereenroll', csrDer: Buffer, auth: EstAuth): Promise<EnrollAnswer> {
   const body = Buffer.from(csrDer.toString('base64').replace(/(.{64})/g, '$1\r\n'));
-  const certificates = decodeCertsOnly(decodeEstBody(await send(target, operation, auth, body)));
+  const answer = await send(target, operation, auth, body);
+  const certificates = decodeCertsOnly(decodeEstBody(answer.body));
   if (certificates.length === 0) throw new AgentError(`${operation}: the answer holds no certificate`);
-  return certificates;
+  return { certificates, renewAfter: renewAfterOf(answer.headers) };
 }

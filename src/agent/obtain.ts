@@ -11,6 +11,7 @@ import { chainFor } from './chain.ts';
 import { AgentError } from './errors.ts';
 import { enrollRequest, fetchCaCerts, type EstAuth, type EstTarget } from './est-client.ts';
 import { KeyCommandSigner } from './key-command.ts';
+import { usablePoint } from './schedule.ts';
 import type { AgentSettings } from './settings.ts';
 import type { CurrentCertificate, StateDir } from './state.ts';
 
@@ -46,8 +47,10 @@ export async function obtainCertificate(settings: AgentSettings, state: StateDir
   const csr = await buildSignedCsr(request.subjectDer, signer);
   const answer = await enrollRequest(target, request.operation, csr, request.auth);
   const spki = signer.publicKey.export({ format: 'der', type: 'spki' });
-  const leaf = answer.find((der) => parseCertificate(der).spkiDer.equals(spki));
+  const leaf = answer.certificates.map((der) => parseCertificate(der)).find((cert) => cert.spkiDer.equals(spki));
   if (!leaf) throw new AgentError(`${request.operation}: no certificate in the answer is for the key that was sent`);
-  const intermediates = chainFor(leaf, [...answer, ...(await fetchCaCerts(target))], target.ca);
-  return state.install(leaf, intermediates);
+  const intermediates = chainFor(leaf.der, [...answer.certificates, ...(await fetchCaCerts(target))], target.ca);
+  // Kept before the certificate moves into place, so an install a crash completes later still has it.
+  if (usablePoint(leaf, answer.renewAfter)) state.rememberRenewAfter(leaf.fingerprintSha256, answer.renewAfter);
+  return state.install(leaf.der, intermediates);
 }

@@ -22,12 +22,28 @@ export interface BackoffPolicy {
   maxMs: number;
 }
 
-/** The instant to renew at; `random` in [0, 1) picks the place inside the jitter span. */
-export function renewalTime(validity: Validity, policy: RenewalPolicy, random: number): Date {
+/**
+ * The instant to renew at; `random` in [0, 1) picks the place inside the jitter span. The
+ * renewal point is the server's (`serverPoint`, the renew_after the inventory holds for this
+ * certificate, sent with it) when it lies inside the validity, else the policy's fraction.
+ */
+export function renewalTime(validity: Validity, policy: RenewalPolicy, random: number, serverPoint: Date | null = null): Date {
   const start = validity.notBefore.getTime();
   const end = validity.notAfter.getTime();
-  const point = start + (end - start) * policy.renewAfter;
+  const point = renewalPoint(validity, policy, serverPoint).getTime();
   return new Date(Math.floor(point + (end - point) * policy.jitter * random));
+}
+
+/** Where renewal may start: the server's point if it is a usable one, else renewAfter of the lifetime. */
+export function renewalPoint(validity: Validity, policy: RenewalPolicy, serverPoint: Date | null): Date {
+  if (usablePoint(validity, serverPoint)) return serverPoint;
+  const start = validity.notBefore.getTime();
+  return new Date(start + (validity.notAfter.getTime() - start) * policy.renewAfter);
+}
+
+/** A server's point outside the certificate's own lifetime is a confused server, not a reason to renew at once or never. */
+export function usablePoint(validity: Validity, point: Date | null): point is Date {
+  return point !== null && !Number.isNaN(point.getTime()) && point >= validity.notBefore && point <= validity.notAfter;
 }
 
 /**

@@ -14,7 +14,7 @@ export interface AgentSettings {
   label: string | null;
   /** The device's serial: subject serialNumber of its requests, as in its IDevID. */
   serial: string;
-  /** The profile's renewAfter fraction: when in the lifetime to renew. */
+  /** When in the lifetime to renew if the server sent no renewal point with the certificate (Fleetpki-Renew-After). */
   renewAfter: number;
   /** Fraction of the time left after the renewal point to spread renewals over. */
   jitter: number;

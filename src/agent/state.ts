@@ -15,7 +15,7 @@ import { pemBlocks, toPem } from '../x509/pem.ts';
 import { AgentError } from './errors.ts';
 import { ensurePrivateDir, readIfExists, removeIfExists, renameAtomic, writeFileAtomic } from './files.ts';
 
-export const STATE_FILES = { key: 'key.pem', cert: 'cert.pem', chain: 'chain.pem', ca: 'ca.pem' } as const;
+export const STATE_FILES = { key: 'key.pem', cert: 'cert.pem', chain: 'chain.pem', ca: 'ca.pem', renewAfter: 'renew-after.json' } as const;
 const NEXT = '.next';
 
 export interface CurrentCertificate {
@@ -23,6 +23,8 @@ export interface CurrentCertificate {
   info: CertificateInfo;
   /** Intermediates, leaf's issuer first (PEM); empty when the leaf is signed by a root. */
   chainPem: string;
+  /** The server's renewal point for this certificate (Fleetpki-Renew-After), when it sent one. */
+  serverRenewAfter: Date | null;
 }
 
 export class StateDir {
@@ -57,7 +59,33 @@ export class StateDir {
     const bytes = readIfExists(this.path(STATE_FILES.cert));
     if (!bytes) return null;
     const pem = bytes.toString('utf8');
-    return { pem, info: parseCertificate(pem), chainPem: readIfExists(this.path(STATE_FILES.chain))?.toString('utf8') ?? '' };
+    const info = parseCertificate(pem);
+    const at = this.renewAfterPoints()[info.fingerprintSha256];
+    return { pem, info, chainPem: readIfExists(this.path(STATE_FILES.chain))?.toString('utf8') ?? '', serverRenewAfter: at ? new Date(at) : null };
+  }
+
+  /**
+   * Renewal points the server sent, by certificate fingerprint: the current certificate's and
+   * the one being installed, so neither loses its point whichever a crash leaves in place.
+   * An unreadable file is as good as none: the agent falls back to its renewAfter setting.
+   */
+  private renewAfterPoints(): Record<string, string> {
+    try {
+      const parsed: unknown = JSON.parse(readIfExists(this.path(STATE_FILES.renewAfter))?.toString('utf8') ?? '{}');
+      if (!parsed || typeof parsed !== 'object') return {};
+      return Object.fromEntries(Object.entries(parsed).filter(([, v]) => typeof v === 'string' && !Number.isNaN(Date.parse(v))));
+    } catch {
+      return {};
+    }
+  }
+
+  rememberRenewAfter(fingerprintSha256: string, at: Date): void {
+    const points = this.renewAfterPoints();
+    const current = readIfExists(this.path(STATE_FILES.cert));
+    const keep = current ? parseCertificate(current).fingerprintSha256 : null;
+    const next: Record<string, string> = keep && points[keep] ? { [keep]: points[keep] } : {};
+    next[fingerprintSha256] = at.toISOString();
+    writeFileAtomic(this.path(STATE_FILES.renewAfter), `${JSON.stringify(next, null, 2)}\n`);
   }
 
   /** The operational private key, when the agent holds it in key.pem (not with a key command). */

@@ -2,6 +2,7 @@
 // its lifetime, and when the agent will renew it.
 
 import { plan } from './daemon.ts';
+import { renewalPoint, usablePoint } from './schedule.ts';
 import type { AgentSettings } from './settings.ts';
 import type { CurrentCertificate } from './state.ts';
 
@@ -20,6 +21,9 @@ export interface AgentStatus {
     serialNumber: string;
     notBefore: string;
     notAfter: string;
+    /** Where renewal may start, and who said so: the server (Fleetpki-Renew-After) or the renewAfter setting. */
+    renewalPoint: string;
+    renewalPointFrom: 'server' | 'settings';
     renewAt: string | null;
     fingerprintSha256: string;
   };
@@ -41,6 +45,8 @@ export function statusOf(settings: AgentSettings, current: CurrentCertificate | 
       serialNumber: current.info.serialHex,
       notBefore: current.info.notBefore.toISOString(),
       notAfter: current.info.notAfter.toISOString(),
+      renewalPoint: renewalPoint(current.info, settings, current.serverRenewAfter).toISOString(),
+      renewalPointFrom: usablePoint(current.info, current.serverRenewAfter) ? 'server' : 'settings',
       renewAt: decision.kind === 'wait' ? decision.until.toISOString() : null,
       fingerprintSha256: current.info.fingerprintSha256,
     },
@@ -57,7 +63,7 @@ export function humanStatus(s: AgentStatus): string {
   ];
   if (s.certificate) {
     const c = s.certificate;
-    rows.push(['subject', c.subject], ['issuer', c.issuer], ['serial number', c.serialNumber], ['not before', c.notBefore], ['not after', c.notAfter], ['renew at', c.renewAt ?? 'now']);
+    rows.push(['subject', c.subject], ['issuer', c.issuer], ['serial number', c.serialNumber], ['not before', c.notBefore], ['not after', c.notAfter], ['renewal point', `${c.renewalPoint} (${c.renewalPointFrom === 'server' ? 'from the server' : 'from renewAfter'})`], ['renew at', c.renewAt ?? 'now']);
   }
   const width = Math.max(...rows.map(([k]) => k.length)) + 1;
   return rows.map(([k, v]) => `${`${k}:`.padEnd(width)} ${v ?? '-'}`).join('\n');

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { listCertificatesForDevice } from '../../src/store/repos/certificates.ts';
@@ -32,7 +32,7 @@ describe('fleetpki-agent with a bootstrap token', () => {
     assert.match(opensslVerify(state), /cert.pem: OK/);
     assert.equal(statSync(state).mode & 0o777, 0o700);
     for (const file of readdirSync(state)) assert.equal(statSync(join(state, file)).mode & 0o777, 0o600, file);
-    assert.deepEqual(readdirSync(state).sort(), ['agent.json', 'ca.pem', 'cert.pem', 'chain.pem', 'key.pem']);
+    assert.deepEqual(readdirSync(state).sort(), ['agent.json', 'ca.pem', 'cert.pem', 'chain.pem', 'key.pem', 'renew-after.json']);
 
     const first = certOf(state);
     assert.match(first.subject, /serialNumber=SN-AGENT-1/);
@@ -60,6 +60,8 @@ describe('fleetpki-agent with a bootstrap token', () => {
     assert.equal(report.standing, 'valid');
     const renewAt = second.notBefore.getTime() + 11_000;
     assert.equal(Date.parse(report.certificate.renewAt), renewAt);
+    assert.equal(report.certificate.renewalPointFrom, 'server');
+    assert.equal(report.certificate.renewalPoint, rows[0].renew_after, "the inventory's renew_after, as the server sent it");
 
     const hookFile = join(state, '..', 'SN-AGENT-1-hook.txt');
     const run = daemon(['--state-dir', state, '--backoff-base', '300', '--backoff-max', '1500', '--on-renew', `echo "$FLEETPKI_AGENT_EVENT $FLEETPKI_AGENT_SERIAL" > ${hookFile}`]);
@@ -116,6 +118,34 @@ describe('fleetpki-agent with a bootstrap token', () => {
     assert.equal(renewed.code, 0, renewed.stderr);
     assert.notEqual(certOf(device.stateDir).serialHex, first);
     assert.ok(certOf(device.stateDir).spkiDer.equals(spki), 'the same key, certified again');
+    // Renewed through IDevID simpleenroll, yet recorded as the renewal of the certificate it supersedes.
+    const [newest, previous] = (await listCertificatesForDevice(fleet.ctx.db, device.device.id)).filter((c) => c.profile === PROFILE);
+    assert.equal(newest.serial_hex, certOf(device.stateDir).serialHex);
+    assert.equal(previous.serial_hex, first);
+    assert.equal(newest.replaces_id, previous.id);
+  });
+
+  test("the renewal point is the server's (Fleetpki-Renew-After), whatever --renew-after says; without it, --renew-after", async () => {
+    const device = await provision(fleet, 'SN-AGENT-6');
+    const state = device.stateDir;
+    // The profile renews after half the lifetime; the flag says 0.9.
+    const enrolled = await agent(['enroll', '--state-dir', state, '--server', fleet.server, '--ca', fleet.rootFile, '--label', PROFILE, '--serial', 'SN-AGENT-6', '--token', device.token, '--renew-after', '0.9', '--jitter', '0']);
+    assert.equal(enrolled.code, 0, enrolled.stderr);
+    const [row] = await listCertificatesForDevice(fleet.ctx.db, device.device.id).then((rows) => rows.filter((c) => c.profile === PROFILE));
+    const status = async () => JSON.parse((await agent(['status', '--state-dir', state, '--json'])).stdout).certificate;
+    const fromServer = await status();
+    assert.equal(fromServer.renewAt, row.renew_after);
+    assert.equal(fromServer.renewalPointFrom, 'server');
+    assert.equal(Date.parse(row.renew_after), Date.parse(row.not_before) + 11_000, 'the profile: half of 22 s');
+
+    // An agent enrolled by an older server, or a lost file: the setting decides.
+    rmSync(join(state, 'renew-after.json'));
+    const fromSettings = await status();
+    assert.equal(Date.parse(fromSettings.renewAt), Date.parse(row.not_before) + 0.9 * 22_000);
+    assert.equal(fromSettings.renewalPointFrom, 'settings');
+    // A point outside the certificate's lifetime is not believed either.
+    writeFileSync(join(state, 'renew-after.json'), JSON.stringify({ [row.fingerprint_sha256]: '2000-01-01T00:00:00.000Z' }));
+    assert.equal((await status()).renewalPointFrom, 'settings');
   });
 
   test('a server whose certificate does not chain to the pinned CA is not trusted', async () => {

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { backoffDelay, decide, fingerprintFraction, renewalTime, retryDelay } from '../../src/agent/schedule.ts';
+import { backoffDelay, decide, fingerprintFraction, renewalPoint, renewalTime, retryDelay, usablePoint } from '../../src/agent/schedule.ts';
 
 const T0 = Date.parse('2030-01-01T00:00:00Z');
 const validity = { notBefore: new Date(T0), notAfter: new Date(T0 + 20_000) };
@@ -20,6 +20,23 @@ describe('renewalTime', () => {
     assert.equal(renewalTime(validity, policy, 0.5).getTime(), T0 + 11_000);
     assert.ok(renewalTime(validity, policy, 0.999999).getTime() <= T0 + 12_000);
     assert.ok(renewalTime(validity, { renewAfter: 0.9, jitter: 1 }, 0.999999) < validity.notAfter);
+  });
+
+  test("the server's renewal point replaces the fraction, the jitter spreading over what is left after it", () => {
+    const policy = { renewAfter: 0.5, jitter: 0.5 };
+    assert.equal(renewalTime(validity, { ...policy, jitter: 0 }, 0.9, at(16_000)).getTime(), T0 + 16_000);
+    assert.equal(renewalTime(validity, policy, 0.5, at(16_000)).getTime(), T0 + 16_000 + 1_000);
+    assert.equal(renewalPoint(validity, policy, at(16_000)).getTime(), T0 + 16_000);
+  });
+
+  test('a server point outside the lifetime (or unreadable) is ignored: the fraction decides', () => {
+    const policy = { renewAfter: 0.5, jitter: 0 };
+    for (const point of [at(-1), at(20_001), new Date(Number.NaN), null]) {
+      assert.equal(renewalTime(validity, policy, 0, point).getTime(), T0 + 10_000, String(point));
+      assert.equal(usablePoint(validity, point), false);
+    }
+    assert.equal(usablePoint(validity, at(0)), true);
+    assert.equal(usablePoint(validity, at(20_000)), true);
   });
 
   test('the same fingerprint always gives the same place in the span (stable across restarts)', () => {

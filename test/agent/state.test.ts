@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, X509Certificate, type KeyObject } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +55,28 @@ describe('state directory', () => {
     assert.equal(state.privateKey()!.export({ format: 'pem', type: 'pkcs8' }), second.export({ format: 'pem', type: 'pkcs8' }));
     assert.match(secondCert.chainPem, /BEGIN CERTIFICATE/);
     assert.ok(!existsSync(state.path('key.pem.next')));
+  });
+
+  test("the server's renewal points: kept per certificate, the current one's while a new one is installed, unreadable ones ignored", () => {
+    const state = new StateDir(join(root, 'points'));
+    state.create();
+    const first = newKey();
+    const firstDer = selfSigned(first, 'points-1');
+    const firstAt = new Date(Date.now() + 3600_000);
+    state.stageKey(first);
+    state.rememberRenewAfter(new X509Certificate(firstDer).fingerprint256.replace(/:/g, '').toLowerCase(), firstAt);
+    assert.equal(state.install(firstDer, []).serverRenewAfter?.toISOString(), firstAt.toISOString());
+    // A renewal: the new certificate's point is stored before it moves into place.
+    const second = newKey();
+    const secondDer = selfSigned(second, 'points-2');
+    const secondAt = new Date(Date.now() + 7200_000);
+    state.stageKey(second);
+    state.rememberRenewAfter(new X509Certificate(secondDer).fingerprint256.replace(/:/g, '').toLowerCase(), secondAt);
+    assert.equal(state.current()!.serverRenewAfter?.toISOString(), firstAt.toISOString(), 'until the swap, the current certificate keeps its point');
+    assert.equal(state.install(secondDer, []).serverRenewAfter?.toISOString(), secondAt.toISOString());
+    assert.equal(mode(state.path('renew-after.json')), 0o600);
+    writeFileSync(state.path('renew-after.json'), 'not json');
+    assert.equal(state.current()!.serverRenewAfter, null, 'a damaged file means no server point, not a failure');
   });
 
   test('after a crash between the renames, the next start pairs the new certificate with its key', () => {
