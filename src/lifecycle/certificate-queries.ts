@@ -3,6 +3,7 @@
 
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
+import { suspendedSinceSql } from './suspended-since.ts';
 
 export const PAGE = 500;
 
@@ -82,16 +83,10 @@ export function orphanCandidates(db: Kysely<Database>, now: Date, after: string 
   return query.orderBy('c.id').limit(PAGE).execute();
 }
 
-/** When the device was last suspended, from the audit log (the record of the decision); null if never recorded. */
+/** When the device's suspension began (suspended-since.ts); null for a device not in the inventory. */
 export async function suspendedSince(db: Kysely<Database>, deviceId: string): Promise<string | null> {
-  const row = await db
-    .selectFrom('audit_events')
-    .select((eb) => eb.fn.max('at').as('at'))
-    .where('target', '=', `device:${deviceId}`)
-    .where('action', '=', 'device.suspend')
-    .where('outcome', '=', 'success')
-    .executeTakeFirst();
-  return (row?.at as string | null | undefined) ?? null;
+  const row = await db.selectFrom('devices as d').select(suspendedSinceSql('d').as('at')).where('d.id', '=', deviceId).executeTakeFirst();
+  return row?.at ?? null;
 }
 
 /** The revocation reason decommissioning recorded (keyCompromise for a lost device), if any. */

@@ -16,6 +16,7 @@
 // renewal); a low one a day from expiry 1 x 80 = 80 (120): the critical one comes first.
 
 import { sql, type RawBuilder } from 'kysely';
+import { suspendedSinceSql } from '../lifecycle/suspended-since.ts';
 import type { Criticality, Engine } from '../store/schema.ts';
 import { DAY_SECONDS, epochSeconds, isoPlus } from './sql-time.ts';
 
@@ -83,11 +84,16 @@ function failedRenewalSql(i: ScoreInputs): RawBuilder<number> {
     then ${sql.lit(FAILED_RENEWAL_POINTS)} else 0 end)`;
 }
 
-/** The lifecycle's orphan causes (src/lifecycle/orphan-policy.ts), with the suspension dated by the device's last update. */
+/**
+ * The lifecycle's orphan causes (src/lifecycle/orphan-policy.ts), the suspension dated as the
+ * orphans job dates it (src/lifecycle/suspended-since.ts): by the device.suspend audit event,
+ * so that editing a long-suspended device does not restart the clock. The audit lookup is
+ * reached only for a valid certificate of a suspended device.
+ */
 function orphanSql(i: ScoreInputs): RawBuilder<number> {
   const suspendedBefore = isoPlus(i.now, -i.suspendedForSeconds);
   return sql<number>`(case when c.not_after > ${i.now.toISOString()} and (d.status = 'decommissioned'
-    or (d.status = 'suspended' and c.status = 'valid' and d.updated_at <= ${suspendedBefore}))
+    or (d.status = 'suspended' and c.status = 'valid' and ${suspendedSinceSql('d')} <= ${suspendedBefore}))
     then ${sql.lit(ORPHAN_POINTS)} else 0 end)`;
 }
 

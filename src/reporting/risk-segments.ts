@@ -15,6 +15,7 @@
 // devices are out of service), so no certificate is counted twice.
 
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import { suspendedSinceSql } from '../lifecycle/suspended-since.ts';
 import { DAY_SECONDS, isoPlus } from './sql-time.ts';
 import { bucketBound, EXPIRED_POINTS, EXPIRY_BUCKETS, MAX_WEIGHT } from './risk-score.ts';
 import { notRenewedSql } from './successor.ts';
@@ -58,8 +59,9 @@ function flagged(i: SegmentInputs): Segment[] {
     const where = sql<SqlBool>`c.key_type in (${sql.join(i.weakKeyTypes)}) and ${live} and ${notRenewedSql()}`;
     segments.push({ name: 'weak-key', source: 'certificates', where, bound: Infinity });
   }
-  // A device suspended more recently than the policy allows is not yet an orphan: its certificates score nothing.
-  const orphans = sql<SqlBool>`(d.status = 'decommissioned' or (d.status = 'suspended' and d.updated_at <= ${i.suspendedBefore}))
+  // A device suspended more recently than the policy allows is not yet an orphan: its
+  // certificates score nothing. The suspension is dated as the orphans job dates it.
+  const orphans = sql<SqlBool>`(d.status = 'decommissioned' or (d.status = 'suspended' and ${suspendedSinceSql('d')} <= ${i.suspendedBefore}))
     and ${live} and c.not_after > ${i.now.toISOString()}
     and ${notWeak(i.weakKeyTypes)} and ${notRenewedSql()}`;
   segments.push({ name: 'orphan', source: 'devices', where: orphans, bound: Infinity });

@@ -1,12 +1,15 @@
 // The risk report ranks what to fix first, on SQLite and (when FLEETPKI_TEST_PG_URL answers)
 // on PostgreSQL: the order docs/reporting.md's formula gives, renewed and revoked
 // certificates left out, pages that neither repeat nor skip, the lifecycle's expiry alerts
-// used once its scan has run, and the same ranking through REST.
+// used once its scan has run, a suspended device's orphans dated by its suspension (as the
+// lifecycle dates them) however it is edited afterwards, and the same ranking through REST.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { buildApi } from '../../src/api/server.ts';
-import { lifecycleFor } from '../../src/lifecycle/service.ts';
+import { suspendDevice, updateDevice } from '../../src/app/devices.ts';
+import { runJob } from '../../src/lifecycle/runner.ts';
+import { createLifecycle, lifecycleFor } from '../../src/lifecycle/service.ts';
 import { runJobNow } from '../../src/lifecycle/operations.ts';
 import type { RiskItem } from '../../src/reporting/risk-item.ts';
 import { riskPolicyOf, riskReport } from '../../src/reporting/risk.ts';
@@ -85,6 +88,30 @@ for (const engineCase of [sqliteCase, postgresCase]) {
       const page = await rank(100, undefined, new Date());
       assert.ok(page.segmentsRead.includes('expired-alerted'), page.segmentsRead.join());
       assert.equal(page.items.find((i) => i.certificateId === ids.expired)?.score, 400);
+    });
+
+    test('a device edited after its suspension is an orphan exactly when the lifecycle says so, not later', { skip: engine.skip }, async () => {
+      const device = await fleet.device({ criticality: 'low' });
+      const certificate = await fleet.insert(device.id, 90);
+      await suspendDevice(fleet.ctx, device.id, 'test');
+      const event = await fleet.ctx.db.selectFrom('audit_events').select('at').where('target', '=', `device:${device.id}`).where('action', '=', 'device.suspend').executeTakeFirstOrThrow();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      // An edit long after the suspension (here: moments, the clock below walks the rest) moves updated_at, not the suspension.
+      const edited = await updateDevice(fleet.ctx, device.id, { owner: 'night-shift@example.com' }, 'test');
+      assert.ok(edited.updated_at > event.at, `${edited.updated_at} after ${event.at}`);
+      const matured = new Date(Date.parse(event.at) + riskPolicyOf(fleet.ctx.config).suspendedForSeconds * 1000);
+      const justBefore = new Date(matured.getTime() - 1);
+
+      const reported = async (at: Date) => (await rank(100, undefined, at)).items.find((i) => i.certificateId === certificate.id)?.reasons;
+      const alerted = async (at: Date) => {
+        const lc = createLifecycle(fleet.ctx, { clock: () => at, instanceId: `orphans-${at.getTime()}` });
+        const run = await runJob(lc, lc.jobs.get('orphans')!, 'manual');
+        assert.equal(run.ran && run.outcome, 'success');
+        const alert = await fleet.ctx.db.selectFrom('alerts').select('state').where('kind', '=', 'certificate.orphan').where('subject', '=', `certificate:${certificate.id}`).executeTakeFirst();
+        return alert?.state;
+      };
+      assert.deepEqual([await reported(justBefore), await alerted(justBefore)], [undefined, undefined], 'one millisecond early: neither');
+      assert.deepEqual([await reported(matured), await alerted(matured)], [['orphan'], 'open'], 'at the suspension plus suspendedForSeconds: both');
     });
 
     test('GET /api/v1/reports/risk pages the same ranking; a bad cursor is a 400', { skip: engine.skip }, async () => {
