@@ -89,6 +89,31 @@ export async function certificateGroups(s: ComplianceScope, policies: ProfilePol
   return rows;
 }
 
+export interface AdoptedGroupRow {
+  device_class: string;
+  key_type: string;
+  trust: string;
+  certificates: number;
+  /** The smallest discovered-certificate id of the group, as an example. */
+  first_id: string;
+}
+
+/**
+ * Certificates adopted from discovery (discovered_certificates.adopted_device_id): a device's
+ * identity that no fleetpki CA issued, so absent from the ledger passes above, grouped by
+ * class, key type and the trust discovery found. Live as a relying party sees it: not expired,
+ * of a device not decommissioned (fleetpki cannot revoke them, so there is no status to ask).
+ * Adoption is rare and the adopted_device_id index holds only adopted rows' ids.
+ */
+export async function adoptedGroups(s: ComplianceScope): Promise<AdoptedGroupRow[]> {
+  const { rows } = await sql<AdoptedGroupRow>`
+    select d.device_class, dc.key_type, dc.trust, count(*) as certificates, min(dc.id) as first_id
+    from discovered_certificates dc join devices d on d.id = dc.adopted_device_id
+    where dc.adopted_device_id is not null and dc.not_after > ${s.now.toISOString()} and d.status <> 'decommissioned'
+    group by d.device_class, dc.key_type, dc.trust`.execute(s.db);
+  return rows;
+}
+
 /** Valid, unexpired certificates, without the device condition: for passes that read no device. */
 function validSql(now: Date): RawBuilder<SqlBool> {
   return sql<SqlBool>`c.status = 'valid' and c.not_after > ${now.toISOString()}`;

@@ -2,16 +2,21 @@
 // (when FLEETPKI_TEST_PG_URL answers) PostgreSQL: a key shared by two devices, a lifetime
 // longer than the profile allows, a device without an owner, a second enrolment beside a
 // live certificate (while a renewal overlap is fine), keys outside the profile, an issuer
-// that is no longer an active CA; a class issued through the real path is compliant.
+// that is no longer an active CA, an adopted certificate that is self-signed RSA-1024 (while
+// an adopted manufacturer certificate passes); a class issued through the real path is compliant.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { buildApi } from '../../src/api/server.ts';
+import { addManufacturer } from '../../src/app/manufacturers.ts';
+import { importBundle } from '../../src/discovery/import.ts';
+import { resolveFinding } from '../../src/discovery/resolve.ts';
 import { newId } from '../../src/ids.ts';
 import { complianceReport, type ClassCompliance } from '../../src/reporting/compliance.ts';
 import { postgresCase, sqliteCase, type EngineCase } from '../store/engines.ts';
 import { caRow } from '../store/fixtures.ts';
 import { cli } from '../cli/run.ts';
+import { fingerprint, leafFrom, selfSigned, testCa, type Made } from '../discovery/fixtures.ts';
 import { openReportingFleet, type ReportingFleet } from './fleet.ts';
 
 for (const engineCase of [sqliteCase, postgresCase]) {
@@ -23,11 +28,37 @@ for (const engineCase of [sqliteCase, postgresCase]) {
     let meters: ClassCompliance;
     let clean: ClassCompliance;
     let edge: ClassCompliance;
+    let cameras: ClassCompliance;
+
+    /** Imported as an operator's file would be, then adopted into the device through its finding. */
+    async function adopt(made: Made, deviceId: string): Promise<string> {
+      const run = await importBundle(fleet.ctx, Buffer.from(made.pem), 'camera-export.pem', {}, 'test');
+      assert.equal(run.status, 'completed', run.error ?? '');
+      const finding = await fleet.ctx.db
+        .selectFrom('discovery_findings as f')
+        .innerJoin('discovered_certificates as c', 'c.id', 'f.certificate_id')
+        .select(['f.id', 'c.id as certificateId'])
+        .where('c.fingerprint_sha256', '=', fingerprint(made.pem))
+        .executeTakeFirstOrThrow();
+      await resolveFinding(fleet.ctx, finding.id, { action: 'adopt', deviceId }, 'test');
+      return finding.certificateId;
+    }
 
     before(async () => {
       if (engine.skip) return;
       // SQLite in the fleet's own data dir, so the CLI finds it with --data-dir.
       fleet = await openReportingFleet(now, engine.engine === 'postgres' ? { db: engine.url } : {});
+      // Cameras with certificates from elsewhere: one self-signed RSA-1024, one from a registered
+      // manufacturer (P-256). Imported before the fixture CA row below, whose DER discovery cannot read.
+      const maker = testCa(fleet.dir, '/O=Acme Cameras/CN=Acme Camera CA');
+      await addManufacturer(fleet.ctx, 'acme-cameras', maker.pem, 'test');
+      const [camA, camB, camC] = await Promise.all([1, 2, 3].map(() => fleet.device({ deviceClass: 'camera' })));
+      ids.adoptedWeak = await adopt(selfSigned(fleet.dir, 'camera-a', ['-newkey', 'rsa:1024']), camA.id);
+      ids.adoptedGood = await adopt(leafFrom(fleet.dir, maker, 'camera-b'), camB.id);
+      // Expired and adopted: not live, not counted.
+      const old = selfSigned(fleet.dir, 'camera-c', ['-newkey', 'rsa:1024'], 1);
+      ids.adoptedExpired = await adopt(old, camC.id);
+      await fleet.ctx.db.updateTable('discovered_certificates').set({ not_after: new Date(now.getTime() - 1000).toISOString() }).where('id', '=', ids.adoptedExpired).execute();
       const meter = () => fleet.device({ deviceClass: 'meter' });
       const [a, b, c, d, e, f, g] = await Promise.all([meter(), meter(), meter(), meter(), meter(), meter(), meter()]);
       const shared = 'ab'.repeat(32);
@@ -57,6 +88,7 @@ for (const engineCase of [sqliteCase, postgresCase]) {
         await fleet.insert(atLimit.id, 30, { not_before: new Date(notBefore).toISOString(), not_after: new Date(notAfter).toISOString() });
       }
       const report = await complianceReport(fleet.ctx.db, fleet.ctx.store.engine, now);
+      cameras = report.classes.find((k) => k.deviceClass === 'camera')!;
       meters = report.classes.find((k) => k.deviceClass === 'meter')!;
       clean = report.classes.find((k) => k.deviceClass === 'clean')!;
       edge = report.classes.find((k) => k.deviceClass === 'edge')!;
@@ -96,6 +128,15 @@ for (const engineCase of [sqliteCase, postgresCase]) {
       assert.equal(meters.compliant, false);
     });
 
+    test('an adopted self-signed RSA-1024 certificate fails keyPolicy and trustedIssuer; an adopted manufacturer one passes', { skip: engine.skip }, () => {
+      assert.deepEqual(cameras.checks.keyPolicy, { failing: 1, unit: 'certificates', examples: [`discovered:${ids.adoptedWeak}`] });
+      assert.deepEqual(cameras.checks.trustedIssuer, { failing: 1, unit: 'certificates', examples: [`discovered:${ids.adoptedWeak}`] });
+      assert.deepEqual([cameras.devices, cameras.liveCertificates, cameras.adoptedCertificates, cameras.keyTypes], [3, 0, 2, { 'rsa-1024': 1, 'ec-p256': 1 }]);
+      assert.equal(cameras.compliant, false);
+      // Meters have no adopted certificate; their checks above are the ledger's alone.
+      assert.equal(meters.adoptedCertificates, 0);
+    });
+
     test('a class issued through the real path is compliant', { skip: engine.skip }, () => {
       assert.equal(clean.compliant, true, JSON.stringify(clean.checks));
       assert.deepEqual([clean.devices, clean.liveCertificates, clean.keyTypes], [1, 1, { 'ec-p256': 1 }]);
@@ -113,6 +154,8 @@ for (const engineCase of [sqliteCase, postgresCase]) {
         assert.equal(response.statusCode, 200);
         const rest = response.json().classes.find((k: ClassCompliance) => k.deviceClass === 'meter');
         assert.deepEqual(rest.checks, meters.checks);
+        const restCameras = response.json().classes.find((k: ClassCompliance) => k.deviceClass === 'camera');
+        assert.deepEqual([restCameras.adoptedCertificates, restCameras.checks], [2, cameras.checks]);
       } finally {
         await app.close();
       }

@@ -39,7 +39,7 @@ export const RiskPageView = Type.Object({
 const CheckView = Type.Object({
   failing: Count,
   unit: Type.Enum(['certificates', 'devices']),
-  examples: Type.Array(Type.String(), { description: 'Up to five ids of what fails' }),
+  examples: Type.Array(Type.String(), { description: 'Up to five ids of what fails: certificates or devices; discovered:<id> for a certificate adopted from discovery' }),
 });
 
 export const ComplianceView = Type.Object({
@@ -49,6 +49,7 @@ export const ComplianceView = Type.Object({
       deviceClass: Nullable(Type.String()),
       devices: Count,
       liveCertificates: Count,
+      adoptedCertificates: Type.Integer({ minimum: 0, description: 'Live certificates adopted from discovery (not in the ledger)' }),
       keyTypes: Type.Record(Type.String(), Count),
       withoutProfilePolicy: Count,
       checks: Type.Object({
