@@ -1,7 +1,7 @@
 // An issuing CA kept offline: its instance (a data directory of its own) signs a factory batch,
 // and the folder it writes is carried to the online instance, which imports it: the
 // certificates are then in the online inventory with their devices, revocable there, and
-// verify with openssl against the CA chain the online instance holds. Bad entries are refused one by
+// verify with openssl against the CA chain and the CA bundle the online instance publishes. Bad entries are refused one by
 // one and leave nothing behind. Only files cross between the data directories.
 
 import assert from 'node:assert/strict';
@@ -112,6 +112,15 @@ describe('an offline issuing CA', () => {
       writeFileSync(leaf, (await online.json('cert', 'show', entry.certificateId)).pem);
       assert.match(execFileSync('openssl', ['verify', '-CAfile', join(dir, 'online-chain.pem'), leaf], { encoding: 'utf8' }), /OK/);
     }
+
+    // The CA bundle published for gateways: left out by default (no profile here names the
+    // CA), in it when crl.publishCas names it and its root, and then the leaf verifies as a client.
+    const published = join(dir, 'published');
+    writeFileSync(join(dir, 'default.yaml'), `crl:\n  publishDir: ${published}\n`);
+    assert.ok(!(await online.json('--config', join(dir, 'default.yaml'), 'crl', 'publish')).bundle.includes('offline-devices'));
+    writeFileSync(join(dir, 'named.yaml'), `crl:\n  publishDir: ${published}\n  publishCas: [offline-root, offline-devices]\n`);
+    assert.deepEqual((await online.json('--config', join(dir, 'named.yaml'), 'crl', 'publish')).bundle, ['offline-root', 'offline-devices']);
+    assert.match(execFileSync('openssl', ['verify', '-purpose', 'sslclient', '-CAfile', join(published, 'ca-bundle.pem'), join(dir, 'leaf-GW-1.pem')], { encoding: 'utf8' }), /OK/);
 
     // Revocable online.
     const victim = report.imported[1];
