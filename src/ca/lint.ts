@@ -2,7 +2,7 @@
 // (tbs-view.ts) and checked against RFC 5280 and what the RA approved. A finding means a bug
 // or a misconfigured profile: nothing is signed.
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { SocketAddress } from 'node:net';
 import { PolicyDenied } from '../errors.ts';
 import { readTop, value } from '../x509/der.ts';
@@ -106,7 +106,11 @@ const LINTS: Lint[] = [
     const wanted = expect.extKeyUsage.map(extKeyUsageOid);
     return oids.length === wanted.length && wanted.every((o) => oids.includes(o)) ? null : 'extendedKeyUsage differs from the profile';
   },
-  (tbs, expect) => (sameList(nameAttributes(tbs.subject), expect.subject.map(([a, v]) => `${a}=${v}`)) ? null : 'subject differs from the approved subject'),
+  (tbs, expect) => {
+    const names = nameAttributes(tbs.subject);
+    const same = names.length === expect.subject.length && names.every(([a, v], i) => a === expect.subject[i][0] && v === expect.subject[i][1]);
+    return same ? null : 'subject differs from the approved subject';
+  },
   (tbs, expect) => {
     const san = ext(tbs, 'subjectAltName');
     const names = san ? generalNames(san.value) : [];
@@ -118,7 +122,7 @@ const LINTS: Lint[] = [
     const ski = ext(tbs, 'subjectKeyIdentifier');
     if (!ski) return 'subjectKeyIdentifier is missing';
     // Issuance uses RFC 5280 4.2.1.2 method 1; another value would break chain building by key id.
-    const keyId = createHash('sha1').update(subjectPublicKeyBits(tbs.spki)).digest();
+    const keyId = hash('sha1', subjectPublicKeyBits(tbs.spki), 'buffer');
     return value(ski.value, readTop(ski.value)).equals(keyId) ? null : 'subjectKeyIdentifier is not the SHA-1 of the subject public key';
   },
   (tbs, expect) => {
@@ -136,8 +140,10 @@ const LINTS: Lint[] = [
     if (!urls) return null;
     const aia = ext(tbs, 'authorityInfoAccess');
     if (!aia) return 'authorityInfoAccess is missing';
-    const wanted = [`${OID.adOcsp} ${urls.ocsp}`, `${OID.adCaIssuers} ${urls.caIssuers}`].sort();
-    return sameList(accessDescriptions(aia.value).sort(), wanted) ? null : 'authorityInfoAccess does not carry the configured OCSP and CA Issuers URLs';
+    const found = accessDescriptions(aia.value);
+    const has = (method: string, url: string) => found.some(([m, u]) => m === method && u === url);
+    const exact = found.length === 2 && has(OID.adOcsp, urls.ocsp) && has(OID.adCaIssuers, urls.caIssuers);
+    return exact ? null : 'authorityInfoAccess does not carry the configured OCSP and CA Issuers URLs';
   },
   (tbs) => (tbs.duplicateExtensions.length === 0 ? null : `extensions appear twice: ${tbs.duplicateExtensions.join(', ')}`),
 ];

@@ -5,6 +5,19 @@ import { SocketAddress } from 'node:net';
 import { BadRequest } from '../errors.ts';
 import { children, oidToString, readTime, readTop, slice, TAG, value, type Tlv } from '../x509/der.ts';
 
+// The lint runs once per certificate and meets the same few dozen OIDs every time: decoding
+// each again was the largest part of its cost. Bounded, though only fleetpki's own TBS bytes reach it.
+const OID_CACHE = new Map<string, string>();
+function oid(content: Buffer): string {
+  const key = content.toString('latin1');
+  let text = OID_CACHE.get(key);
+  if (text === undefined) {
+    text = oidToString(content);
+    if (OID_CACHE.size < 256) OID_CACHE.set(key, text);
+  }
+  return text;
+}
+
 export interface ExtensionView {
   critical: boolean;
   value: Buffer;
@@ -32,10 +45,10 @@ function readExtensions(raw: Buffer, wrapper: ReturnType<typeof readTop> | undef
   const [list] = children(raw, wrapper);
   for (const ext of children(raw, list)) {
     const parts = children(raw, ext);
-    const oid = oidToString(value(raw, parts[0]));
+    const id = oid(value(raw, parts[0]));
     const critical = parts.length === 3 && parts[1].tag === 0x01 && raw[parts[1].valueStart] !== 0;
-    if (extensions.has(oid)) duplicates.push(oid);
-    extensions.set(oid, { critical, value: value(raw, parts[parts.length - 1]) });
+    if (extensions.has(id)) duplicates.push(id);
+    extensions.set(id, { critical, value: value(raw, parts[parts.length - 1]) });
   }
   return { extensions, duplicates };
 }
@@ -50,7 +63,7 @@ export function readTbs(raw: Buffer): TbsView {
   return {
     version,
     serial: value(raw, serial),
-    signatureOid: oidToString(value(raw, children(raw, signature)[0])),
+    signatureOid: oid(value(raw, children(raw, signature)[0])),
     issuer: slice(raw, issuer),
     notBefore: readTime(notBefore.tag, value(raw, notBefore)),
     notAfter: readTime(notAfter.tag, value(raw, notAfter)),
@@ -79,7 +92,7 @@ export function isCaFlagSet(basicConstraints: Buffer): boolean {
 }
 
 export function oidList(sequence: Buffer): string[] {
-  return children(sequence, readTop(sequence)).map((oid) => oidToString(value(sequence, oid)));
+  return children(sequence, readTop(sequence)).map((tlv) => oid(value(sequence, tlv)));
 }
 
 export function authorityKeyId(aki: Buffer): Buffer | null {
@@ -108,14 +121,14 @@ const ATTRIBUTE_NAMES: Record<string, string> = {
   '1.2.840.113549.1.9.1': 'emailAddress',
 };
 
-/** "O=fleetpki"-style pairs of every attribute of every RDN, in order. */
-export function nameAttributes(name: Buffer): string[] {
-  const out: string[] = [];
+/** [attribute, value] of every attribute of every RDN, in order ("O", "fleetpki"). */
+export function nameAttributes(name: Buffer): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
   for (const rdn of children(name, readTop(name))) {
     for (const atv of children(name, rdn)) {
       const [type, text] = children(name, atv);
-      const oid = oidToString(value(name, type));
-      out.push(`${ATTRIBUTE_NAMES[oid] ?? oid}=${value(name, text).toString('utf8')}`);
+      const id = oid(value(name, type));
+      out.push([ATTRIBUTE_NAMES[id] ?? id, value(name, text).toString('utf8')]);
     }
   }
   return out;
@@ -152,11 +165,10 @@ export function uris(der: Buffer): string[] {
   return out;
 }
 
-/** AuthorityInfoAccess as "method-oid uri" strings. */
-export function accessDescriptions(aia: Buffer): string[] {
+/** AuthorityInfoAccess as [access method OID, URI] pairs; a location that is not a URI reads as null. */
+export function accessDescriptions(aia: Buffer): Array<[string, string | null]> {
   return children(aia, readTop(aia)).map((description) => {
     const [method, location] = children(aia, description);
-    const where = location?.tag === 0x86 ? value(aia, location).toString('latin1') : 'not-a-uri';
-    return `${oidToString(value(aia, method))} ${where}`;
+    return [oid(value(aia, method)), location?.tag === 0x86 ? value(aia, location).toString('latin1') : null];
   });
 }
