@@ -7,12 +7,12 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
-import Fastify from 'fastify';
+import Fastify, { type FastifyReply } from 'fastify';
 import type { Context } from '../app/context.ts';
 import { getProfile } from '../app/profiles.ts';
 import { BadRequest } from '../errors.ts';
 import { MAX_CSR_BYTES } from '../x509/csr.ts';
-import { estErrorHandler, estNotFound } from './errors.ts';
+import { estErrorHandler, estNotFound, sendEstError } from './errors.ts';
 import { auditFrameworkRefusal } from './framework-refusals.ts';
 import { EST_BASE } from './labels.ts';
 import { cacertsRoutes } from './routes/cacerts.ts';
@@ -49,6 +49,9 @@ function buildEst(ctx: Context, identity: TlsIdentity): EstApp {
     bodyLimit: Math.min(ctx.config.bodyLimitBytes, BODY_LIMIT),
     genReqId: requestId,
     return503OnClosing: true,
+    // A URL Fastify cannot route (a broken %-escape) names no operation: answered in EST's
+    // terms like any unknown path, and like one not audited.
+    frameworkErrors: (error, _request, reply) => sendEstError(reply as unknown as FastifyReply, 400, `the URL is not valid (${error.message}); operations are /.well-known/est/[<label>/]<operation>`),
   }) as unknown as EstApp;
   // Only PKCS#10 bodies: JSON or form posts are a client mistake, answered 415 with the right type named.
   app.removeAllContentTypeParsers();

@@ -444,3 +444,10 @@ test('every fixture in test/fixtures/bad-csr through simpleenroll: 400 or 403, a
   const good = await opensslCsr(fleet, '/CN=bad-input-device');
   assert.equal((await postCsr(fleet, '/gateway/simpleenroll', good.b64File, ['-u', `x:${secret}`])).status, 200, 'after all refusals the token still enrols');
 });
+
+test('a URL that is not valid %-encoding: 400 in text/plain, like an unknown path not audited', async () => {
+  const csr = await opensslCsr(fleet);
+  const seq = await lastSeq();
+  assertRefused(await postCsr(fleet, '/bad%ZZlabel/simpleenroll', csr.b64File), 400, /the URL is not valid .*operations are \/\.well-known\/est/);
+  assert.equal(await lastSeq(), seq);
+});
