@@ -40,8 +40,12 @@ export function estErrorHandler(onFrameworkRefusal: FrameworkRefusalHook) {
     const mapped = known ? { status: STATUS[error.code], message: error.message } : frameworkError(error as FastifyError);
     if (mapped) {
       request.log.info({ status: mapped.status }, mapped.message);
-      if (!known) await onFrameworkRefusal(request, mapped.status, mapped.message);
-      return sendEstError(reply, mapped.status, mapped.message);
+      if (known) return sendEstError(reply, mapped.status, mapped.message);
+      // Answered first, audited right after: a client still sending an oversized body would
+      // otherwise see the connection reset (the server stops reading) instead of its 413.
+      sendEstError(reply, mapped.status, mapped.message);
+      await onFrameworkRefusal(request, mapped.status, mapped.message).catch((err) => request.log.error({ err }, 'the audit event of an EST refusal could not be written'));
+      return reply;
     }
     request.log.error({ err: error }, 'EST request failed');
     return sendEstError(reply, 500, `the server failed to handle this request; request id ${request.id} identifies it in the server log`);

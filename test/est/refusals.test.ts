@@ -380,7 +380,9 @@ describe('refusals before the RA', () => {
     const seq = await lastSeq();
     assertRefused(await postCsr(fleet, '/sensor/simpleenroll', big), 413, /larger than this server accepts/);
     assertRefused(await curl(fleet, '/simplereenroll', ['--data-binary', `@${csr.b64File}`, '-H', 'Content-Type: application/json']), 415, /Content-Type: application\/pkcs10/);
-    const events = await eventsSince(seq);
+    // The answer goes out before its audit event is written: wait for both events.
+    let events = await eventsSince(seq);
+    for (let i = 0; i < 50 && events.length < 2; i++) events = await new Promise((resolve) => setTimeout(resolve, 20)).then(() => eventsSince(seq));
     assert.deepEqual(
       events.map((e) => [e.actor, e.action, e.target, e.outcome, e.details.code, e.details.status]),
       [
