@@ -30,8 +30,8 @@ export interface BatchSignOptions {
   progress?: Progress;
 }
 
-export interface SignedEntry {
-  csr: string;
+/** A certificate a batch recorded for a device, as manifests and reports list it. */
+export interface BatchCertificate {
   serial: string;
   deviceId: string;
   certificateId: string;
@@ -39,6 +39,10 @@ export interface SignedEntry {
   issuer: string;
   profile: string;
   notAfter: string;
+}
+
+export interface SignedEntry extends BatchCertificate {
+  csr: string;
   /** Leaf then intermediates, relative to the output folder. */
   file: string;
 }

@@ -13,6 +13,7 @@ import { sha256Hex } from '../x509/certificate.ts';
 import { join } from 'node:path';
 import { readEntryCertificate, type Bundle, type BundleEntry } from './bundle-read.ts';
 import { knownCas, verifyEntry, type KnownCa, type Verdict } from './import-verify.ts';
+import type { BatchCertificate } from './batch-sign.ts';
 import { pool } from './pool.ts';
 import { noProgress, type Progress } from './progress.ts';
 
@@ -24,15 +25,8 @@ export interface ImportOptions {
   now?: Date;
 }
 
-export interface ImportedEntry {
+export interface ImportedEntry extends BatchCertificate {
   file: string;
-  serial: string;
-  deviceId: string;
-  certificateId: string;
-  certificateSerial: string;
-  issuer: string;
-  profile: string;
-  notAfter: string;
 }
 
 export interface SkippedEntry {
