@@ -1,9 +1,10 @@
 // Bulk registration of devices from a factory file. Every good row is registered through the
 // normal path (app/devices.ts createDevice, audited); rows go in batches whose inserts the
 // group commit folds into one transaction each. A bad row is reported with its line and
-// reason and does not stop the others. Duplicates, in the file or against the inventory, are
-// refused before they reach the ledger, so one duplicate does not break a batch into single
-// commits, and each refusal is still an audit event.
+// reason and does not stop the others. Duplicates, in the file or against the inventory, and
+// manufacturers that are not registered are refused before they reach the ledger, so one such
+// row does not break a batch into single commits, a dry run refuses what a real run would, and
+// each refusal is still an audit event.
 
 import { createDevice, type DeviceInput } from '../app/devices.ts';
 import type { Context } from '../app/context.ts';
@@ -74,14 +75,31 @@ async function alreadyRegistered(ctx: Context, batch: GoodRow[]): Promise<Set<st
   return new Set(rows.map((r) => r.external_serial));
 }
 
+/** The manufacturer names the batch binds devices to that are registered. */
+async function registeredManufacturers(ctx: Context, batch: GoodRow[]): Promise<Set<string>> {
+  const names = [...new Set(batch.flatMap((row) => (row.input.manufacturer ? [row.input.manufacturer] : [])))];
+  if (names.length === 0) return new Set();
+  const rows = await ctx.db.selectFrom('manufacturers').select('name').where('name', 'in', names).execute();
+  return new Set(rows.map((r) => r.name));
+}
+
+/** Why createDevice would refuse the row before writing it, in its words and code; null if it would not. */
+function refusalOf(row: GoodRow, existing: Set<string>, manufacturers: Set<string>): { code: 'conflict' | 'not_found'; reason: string } | null {
+  const { externalSerial, manufacturer } = row.input;
+  if (existing.has(externalSerial)) return { code: 'conflict', reason: `duplicate: a device with serial ${externalSerial} is already registered` };
+  // createDevice checks the name again in its transaction; this is the same check, made early.
+  if (manufacturer && !manufacturers.has(manufacturer)) return { code: 'not_found', reason: `no manufacturer named ${manufacturer} is registered (fleetpki manufacturer list)` };
+  return null;
+}
+
 async function importBatch(ctx: Context, batch: GoodRow[], options: ImportOptions, actor: string, errors: RowError[]): Promise<number> {
-  const existing = await alreadyRegistered(ctx, batch);
+  const [existing, manufacturers] = await Promise.all([alreadyRegistered(ctx, batch), registeredManufacturers(ctx, batch)]);
   const refusals: AuditEvent[] = [];
   const fresh = batch.filter((row) => {
-    if (!existing.has(row.input.externalSerial)) return true;
-    const reason = `duplicate: a device with serial ${row.input.externalSerial} is already registered`;
-    errors.push({ line: row.line, serial: row.input.externalSerial, reason });
-    refusals.push({ actor, action: 'device.create', target: `device-serial:${row.input.externalSerial}`, outcome: 'refused', details: { code: 'conflict', reason, source: options.source, line: row.line } });
+    const refusal = refusalOf(row, existing, manufacturers);
+    if (!refusal) return true;
+    errors.push({ line: row.line, serial: row.input.externalSerial, reason: refusal.reason });
+    refusals.push({ actor, action: 'device.create', target: `device-serial:${row.input.externalSerial}`, outcome: 'refused', details: { ...refusal, source: options.source, line: row.line } });
     return false;
   });
   if (refusals.length > 0) await ctx.ledger.audit(refusals);

@@ -19,6 +19,8 @@ const DeviceRowSchema = Type.Object(
     owner: Type.Optional(Label),
     criticality: Type.Optional(Type.Enum(['low', 'medium', 'high', 'critical'])),
     metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    // Whether the name is registered is the import's check (device-import.ts), against the store.
+    manufacturer: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   },
   { additionalProperties: false },
 );
@@ -67,6 +69,7 @@ export function deviceFromRow(values: Record<string, unknown>, defaults: RowDefa
       owner: (row.owner as string | undefined) ?? null,
       criticality: row.criticality as Criticality | undefined,
       metadata: row.metadata as Record<string, unknown> | undefined,
+      manufacturer: (row.manufacturer as string | undefined) ?? null,
     },
   };
 }

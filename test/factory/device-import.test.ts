@@ -7,10 +7,13 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { listAudit } from '../../src/app/audit.ts';
 import { createDevice } from '../../src/app/devices.ts';
+import { addManufacturer } from '../../src/app/manufacturers.ts';
+import { FleetPkiError } from '../../src/errors.ts';
 import { importDevices } from '../../src/factory/device-import.ts';
 import { arrayElementLines, readDeviceRows } from '../../src/factory/device-rows.ts';
 import { countDevices, getDeviceBySerial } from '../../src/store/repos/devices.ts';
 import { cli, tempDir } from '../cli/run.ts';
+import { testCa } from '../discovery/fixtures.ts';
 import { openTestFleet, type TestFleet } from '../helpers/context.ts';
 
 let fleet: TestFleet;
@@ -74,6 +77,48 @@ describe('device import', () => {
     assert.equal(await getDeviceBySerial(fleet.ctx.db, 'D-1'), undefined);
     await importDevices(fleet.ctx, rows, { defaults: { deviceClass: 'meter', environment: 'production' }, source: 'd.csv' }, 'test');
     assert.equal((await getDeviceBySerial(fleet.ctx.db, 'D-2'))?.device_class, 'meter');
+  });
+
+  test('a manufacturer column binds devices; an unknown name is refused alike in a dry run and a real one, audited', async () => {
+    await addManufacturer(fleet.ctx, 'acme-meters', testCa(fleet.dir, '/O=Acme/CN=Acme Meter CA').pem, 'test');
+    // What createDevice itself says of an unknown name: the importer must refuse in the same words.
+    const direct = await createDevice(fleet.ctx, { externalSerial: 'M-DIRECT', deviceClass: 'meter', environment: 'lab', manufacturer: 'nobody-ltd' }, 'test').catch((e: FleetPkiError) => e);
+    assert.ok(direct instanceof FleetPkiError && direct.code === 'not_found');
+    const lines = ['serial,class,environment,manufacturer'];
+    for (let i = 0; i < 20; i++) lines.push(`M-${i},meter,lab,${i === 10 ? 'nobody-ltd' : i % 2 ? 'acme-meters' : ''}`);
+    lines.push(`M-LONG,meter,lab,${'x'.repeat(65)}`);
+    const csv = readDeviceRows(`${lines.join('\n')}\n`, 'csv');
+    const objects = [{ externalSerial: 'MJ-1', manufacturer: 'acme-meters' }, { externalSerial: 'MJ-2', manufacturer: 'nobody-ltd' }, { externalSerial: 'MJ-3', manufacturer: null }];
+    const json = readDeviceRows(`[\n${objects.map((o) => JSON.stringify({ ...o, deviceClass: 'meter', environment: 'lab' })).join(',\n')}\n]\n`, 'json');
+    const options = { defaults: {}, source: 'meters.csv' };
+
+    const dry = await importDevices(fleet.ctx, csv, { ...options, dryRun: true }, 'test');
+    const dryJson = await importDevices(fleet.ctx, json, { ...options, source: 'meters.json', dryRun: true }, 'test');
+    assert.equal(await getDeviceBySerial(fleet.ctx.db, 'M-1'), undefined, 'a dry run registers nothing');
+    const committed = fleet.ctx.ledger.batches;
+    const real = await importDevices(fleet.ctx, csv, options, 'test');
+    // The unknown name is refused before the ledger, so the batch is not split into single commits.
+    assert.ok(fleet.ctx.ledger.batches - committed <= 4, `${fleet.ctx.ledger.batches - committed} commits for 20 rows`);
+    const realJson = await importDevices(fleet.ctx, json, { ...options, source: 'meters.json' }, 'test');
+
+    for (const report of [dry, real]) {
+      assert.equal(report.imported, 19);
+      assert.deepEqual(report.errors.map((e) => [e.line, e.serial]), [[12, 'M-10'], [22, 'M-LONG']]);
+      assert.equal(report.errors[0].reason, direct.message);
+      assert.match(report.errors[1].reason, /manufacturer: .*64/);
+    }
+    for (const report of [dryJson, realJson]) {
+      assert.equal(report.imported, 2);
+      assert.deepEqual(report.errors.map((e) => [e.line, e.serial, e.reason]), [[3, 'MJ-2', direct.message]]);
+    }
+    assert.equal((await getDeviceBySerial(fleet.ctx.db, 'M-1'))?.manufacturer, 'acme-meters');
+    assert.equal((await getDeviceBySerial(fleet.ctx.db, 'M-2'))?.manufacturer, null, 'an empty cell binds to no manufacturer');
+    assert.equal((await getDeviceBySerial(fleet.ctx.db, 'MJ-1'))?.manufacturer, 'acme-meters');
+    assert.equal((await getDeviceBySerial(fleet.ctx.db, 'MJ-3'))?.manufacturer, null);
+    assert.equal(await getDeviceBySerial(fleet.ctx.db, 'M-10'), undefined);
+    const refused = (await listAudit(fleet.ctx, { action: 'device.create', outcome: 'refused' }, { limit: 50 })).items.filter((e) => e.target === 'device-serial:M-10');
+    assert.equal(refused.length, 2, 'refused in the dry run and in the real one');
+    for (const event of refused) assert.deepEqual(event.details, { code: 'not_found', reason: direct.message, source: 'meters.csv', line: 12 });
   });
 
   test('the CLI: exit 1 with the refusals listed, a progress bar on stderr with --progress', async () => {
