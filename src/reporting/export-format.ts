@@ -52,6 +52,8 @@ const DEVICE_COLUMNS: Columns<DeviceExportRow> = [
   ['metadata', (r) => JSON.parse(r.metadata) as Record<string, unknown>],
   ['createdAt', (r) => r.created_at],
   ['updatedAt', (r) => r.updated_at],
+  // Added after the others, so a file read by column position keeps its columns.
+  ['manufacturer', (r) => r.manufacturer],
 ];
 
 /** In CSV, SANs are space-separated (no SAN contains a space) and metadata is its JSON text. */

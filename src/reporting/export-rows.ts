@@ -45,6 +45,7 @@ export interface DeviceExportRow {
   criticality: string;
   status: string;
   metadata: string;
+  manufacturer: string | null;
   created_at: string;
   updated_at: string;
 }

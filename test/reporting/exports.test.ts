@@ -11,15 +11,18 @@ import { after, before, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { generateFleet } from '../../bench/generate-fleet.ts';
 import { startServer } from '../../src/api/server.ts';
+import { addManufacturer } from '../../src/app/manufacturers.ts';
 import { newId } from '../../src/ids.ts';
 import { exportChunks } from '../../src/reporting/export-format.ts';
 import { cli } from '../cli/run.ts';
+import { testCa } from '../discovery/fixtures.ts';
 import { certificateRow } from '../store/fixtures.ts';
 import { openReportingFleet, type ReportingFleet } from './fleet.ts';
 
 const now = new Date();
 let fleet: ReportingFleet;
 let awkwardDevice: string;
+let plainDevice: string;
 let issuedId: string;
 
 const OWNER = 'Ops, "night" shift\nBuilding 7';
@@ -32,8 +35,10 @@ async function collect(chunks: AsyncGenerator<string>): Promise<string> {
 
 before(async () => {
   fleet = await openReportingFleet(now, { listen: '127.0.0.1:0' });
-  const device = await fleet.device({ owner: OWNER, site: 'hall "B", row 3', metadata: { rack: 'a,b', note: 'line1\nline2' } });
+  await addManufacturer(fleet.ctx, 'acme-sensors', testCa(fleet.dir, '/O=Acme/CN=Acme Sensor CA').pem, 'test');
+  const device = await fleet.device({ owner: OWNER, site: 'hall "B", row 3', metadata: { rack: 'a,b', note: 'line1\nline2' }, manufacturer: 'acme-sensors' });
   awkwardDevice = device.id;
+  plainDevice = (await fleet.device()).id;
   issuedId = (await fleet.issue(device.id, 'gateway')).id;
   await fleet.insert(device.id, 10, { subject: 'CN=with "quotes", and commas', sans: JSON.stringify(['dns:a.example', 'uri:urn:x:y']) });
 });
@@ -56,9 +61,11 @@ test('the CSV export parses back to the inventory, quotes, commas and newlines i
   assert.equal(inserted.sans, 'dns:a.example uri:urn:x:y');
 
   const devices = parse(await collect(exportChunks(fleet.ctx.db, 'devices', 'csv')), { columns: true }) as Record<string, string>[];
-  assert.equal(devices.length, 1);
+  assert.deepEqual(devices.map((d) => d.id), [awkwardDevice, plainDevice]);
   assert.equal(devices[0].site, 'hall "B", row 3');
   assert.deepEqual(JSON.parse(devices[0].metadata), { rack: 'a,b', note: 'line1\nline2' });
+  assert.equal(devices[0].manufacturer, 'acme-sensors');
+  assert.equal(devices[1].manufacturer, '', 'a device bound to no manufacturer has an empty cell');
 });
 
 test('the JSON export is one array with the same rows', async () => {
@@ -68,6 +75,7 @@ test('the JSON export is one array with the same rows', async () => {
   const devices = JSON.parse(await collect(exportChunks(fleet.ctx.db, 'devices', 'json')));
   assert.equal(devices[0].owner, OWNER);
   assert.deepEqual(devices[0].metadata, { rack: 'a,b', note: 'line1\nline2' });
+  assert.deepEqual(devices.map((d: { manufacturer: string | null }) => d.manufacturer), ['acme-sensors', null]);
 });
 
 test('fleetpki export certificates --format csv writes the file; json to stdout', async () => {
