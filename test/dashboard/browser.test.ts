@@ -12,8 +12,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { startServer } from '../../src/api/server.ts';
+import { addManufacturer } from '../../src/app/manufacturers.ts';
 import { createUser } from '../../src/app/users.ts';
 import { chromiumMissing, launchBrowser, type Browser } from '../../scripts/browser.ts';
+import { testCa } from '../discovery/fixtures.ts';
 import { openTestFleet, opensslCsr, type TestFleet } from '../helpers/context.ts';
 
 const missing = chromiumMissing();
@@ -46,8 +48,10 @@ describe('dashboard in Chromium', { skip: missing ?? false, timeout: 90_000 }, (
     server = await startServer(fleet.ctx);
     await createUser(fleet.ctx, 'olivia', 'operator', PASSWORD, 'test');
     await createUser(fleet.ctx, 'audra', 'auditor', PASSWORD, 'test');
+    await addManufacturer(fleet.ctx, 'acme-pumps', testCa(fleet.dir, '/O=Acme/CN=Acme Pump CA').pem, 'test');
     for (const serial of ['PUMP-0041', 'PUMP-0042', 'VALVE-0007']) {
-      const device = await api('POST', '/devices', { externalSerial: serial, deviceClass: 'sensor', environment: 'production', owner: 'plant-ops', site: 'plant-north' });
+      const manufacturer = serial === 'PUMP-0042' ? 'acme-pumps' : undefined;
+      const device = await api('POST', '/devices', { externalSerial: serial, deviceClass: 'sensor', environment: 'production', owner: 'plant-ops', site: 'plant-north', manufacturer });
       const issued = await api('POST', '/certificates', { csr: opensslCsr(fleet.dir).pem, profile: 'sensor', deviceId: device.id });
       devices[serial] = { id: device.id, certificateId: issued.certificate.id };
     }
@@ -100,8 +104,10 @@ describe('dashboard in Chromium', { skip: missing ?? false, timeout: 90_000 }, (
     // A selector, not a string for waitForFunction: the page's CSP forbids eval, and such a
     // predicate failed this test now and then.
     await page.waitForSelector('[data-testid=devices] tbody tr:only-child');
+    assert.equal(await page.locator('[data-testid=devices] tbody td:has-text("acme-pumps")').count(), 1, 'the list shows the manufacturer');
     await page.click('[data-testid=devices] >> text=PUMP-0042');
     await page.waitForSelector('h1:has-text("Device PUMP-0042")');
+    assert.equal(await page.locator('dl.fields dt:text-is("Manufacturer") + dd').textContent(), 'acme-pumps');
     const row = page.locator('[data-testid=device-certificates] tbody tr');
     assert.equal(await row.count(), 1);
     assert.equal(await row.locator('.badge').textContent(), 'valid');
@@ -187,6 +193,11 @@ describe('dashboard in Chromium', { skip: missing ?? false, timeout: 90_000 }, (
     await page.goto(`${server.url}/ui/#/devices/${target.id}`);
     await page.waitForSelector('[data-testid=device-certificates]');
     assert.equal(await page.locator('button[data-action]').count(), 0, 'no suspend, decommission or revoke');
+    assert.equal(await page.locator('dl.fields dt:text-is("Manufacturer") + dd').textContent(), 'not bound: any registered manufacturer');
+    await page.goto(`${server.url}/ui/#/profiles/sensor`);
+    await page.waitForSelector('h1:has-text("Profile sensor")');
+    assert.equal(await page.locator('dl.fields dt:text-is("Device classes") + dd').textContent(), 'any');
+    assert.equal(await page.locator('dl.fields dt:text-is("Environments") + dd').textContent(), 'production');
     await page.goto(`${server.url}/ui/#/certificates/${target.certificateId}`);
     await page.waitForSelector('h1:has-text("Certificate")');
     assert.equal(await page.locator('button[data-action]').count(), 0);

@@ -77,6 +77,8 @@ export async function render(view) {
           ['Criticality', badge(device.criticality)],
           ['Class', device.deviceClass],
           ['Environment', device.environment],
+          // Unbound, any registered manufacturer's IDevID with this serial may enrol it (docs/est.md).
+          ['Manufacturer', device.manufacturer ?? 'not bound: any registered manufacturer'],
           ['Model', device.model],
           ['Site', device.site],
           ['Registered', dateTime(device.createdAt)],

@@ -41,6 +41,7 @@ export async function render({ route }) {
       { title: 'Id', cell: (d) => h('code', { title: d.id }, short(d.id)) },
       { title: 'Class', cell: (d) => d.deviceClass },
       { title: 'Environment', cell: (d) => d.environment },
+      { title: 'Manufacturer', cell: (d) => d.manufacturer },
       { title: 'Model', cell: (d) => d.model },
       { title: 'Site', cell: (d) => d.site },
       { title: 'Owner', cell: (d) => d.owner },

@@ -43,6 +43,8 @@ export async function renderOne({ route }) {
         ['Extended key usage', list(p.extKeyUsage)],
         ['Privacy (no hardware serial in certificates)', p.privacy ? 'yes' : 'no'],
         ['Device classes', list(p.deviceClasses) ?? 'any'],
+        // A profile stored before environments existed has none: it serves any environment.
+        ['Environments', list(p.environments ?? []) ?? 'any'],
         ['Certificates', h('a', { href: link('/certificates', { profile: p.name }) }, 'list the certificates issued under it')],
       ])));
 }
