@@ -147,7 +147,7 @@ for (const engineCase of [sqliteCase, postgresCase]) {
       assert.deepEqual(edge.checks.lifetime, { failing: 0, unit: 'certificates', examples: [] });
     });
 
-    test('GET /api/v1/reports/compliance and fleetpki report compliance --json say the same', { skip: engine.skip }, async () => {
+    test('GET /api/v1/reports/compliance and fleetpki report compliance --json say the same; the table has an adopted column', { skip: engine.skip }, async () => {
       const app = await buildApi(fleet.ctx);
       try {
         const response = await app.inject({ method: 'GET', url: '/api/v1/reports/compliance', headers: { authorization: `Bearer ${fleet.adminToken}` } });
@@ -164,6 +164,12 @@ for (const engineCase of [sqliteCase, postgresCase]) {
       assert.equal(run.code, 0, run.stderr);
       const fromCli = JSON.parse(run.stdout).classes.find((k: ClassCompliance) => k.deviceClass === 'meter');
       assert.deepEqual(fromCli.checks, meters.checks);
+      // The table: columns are two or more spaces apart; the cameras' adopted certificates have a column of their own.
+      const printed = await cli(['--data-dir', fleet.dir, 'report', 'compliance']);
+      assert.equal(printed.code, 0, printed.stderr);
+      const [header, ...rows] = printed.stdout.trim().split('\n').map((line) => line.split(/ {2,}/));
+      const camera = Object.fromEntries(header.map((name, i) => [name, rows.find((r) => r[0] === 'camera')![i]]));
+      assert.deepEqual(camera, { CLASS: 'camera', DEVICES: '3', 'LIVE CERTS': '0', ADOPTED: '2', 'UNIQUE KEY': 'ok', 'ONE CURRENT': 'ok', 'KEY POLICY': '1', LIFETIME: 'ok', ISSUER: '1', OWNER: 'ok', COMPLIANT: 'no' });
     });
   });
 }

@@ -42,10 +42,11 @@ function checkCell(c: ClassCompliance['checks'][keyof ClassCompliance['checks']]
 
 function complianceTable(classes: ClassCompliance[]): string {
   return table(
-    ['class', 'devices', 'live certs', 'unique key', 'one current', 'key policy', 'lifetime', 'issuer', 'owner', 'compliant'],
+    // "adopted": certificates adopted from discovery, not in the ledger; key policy and issuer count them too.
+    ['class', 'devices', 'live certs', 'adopted', 'unique key', 'one current', 'key policy', 'lifetime', 'issuer', 'owner', 'compliant'],
     classes.map((k) => {
       const c = k.checks;
-      return [k.deviceClass ?? '(no device)', k.devices, k.liveCertificates, checkCell(c.uniqueKey), checkCell(c.oneCurrentPerProfile), checkCell(c.keyPolicy), checkCell(c.lifetime), checkCell(c.trustedIssuer), checkCell(c.owner), k.compliant ? 'yes' : 'no'];
+      return [k.deviceClass ?? '(no device)', k.devices, k.liveCertificates, k.adoptedCertificates, checkCell(c.uniqueKey), checkCell(c.oneCurrentPerProfile), checkCell(c.keyPolicy), checkCell(c.lifetime), checkCell(c.trustedIssuer), checkCell(c.owner), k.compliant ? 'yes' : 'no'];
     }),
   );
 }
@@ -57,7 +58,8 @@ function registerCompliance(group: Command): void {
     .description(
       'Per device class: keys not shared between devices, one current certificate per profile,\n' +
         'key types and lifetimes within the profile, issuers that are active fleetpki CAs, devices\n' +
-        'with an owner. Numbers are failing certificates or devices; --json lists examples of each.\n' +
+        'with an owner. Certificates adopted from discovery (ADOPTED) are held to the key floor and a\n' +
+        'known trust anchor. Numbers are failing certificates or devices; --json lists examples of each.\n' +
         'Exit status 0 whatever the findings: the report is the result.',
     )
     .addHelpText('after', '\nExamples:\n  $ fleetpki report compliance\n  $ fleetpki report compliance --json | jq \'.classes[] | select(.compliant | not)\'')
