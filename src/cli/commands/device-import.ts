@@ -30,11 +30,12 @@ export function registerDeviceImport(group: Command): void {
     .summary('register devices in bulk from a CSV, JSON or JSON Lines file')
     .description(
       'Register devices in bulk. CSV: a header row, then one device per row, with the columns\n' +
-        'serial, class, environment, model, site, owner, criticality and meta.<key> for metadata\n' +
-        '(the API names externalSerial, deviceClass, metadata work too). JSON: an array of device\n' +
-        'objects as the REST API takes them; JSON Lines: one object per line.\n' +
+        'serial, class, environment, model, site, owner, criticality, manufacturer and meta.<key>\n' +
+        'for metadata (the API names externalSerial, deviceClass, metadata work too). JSON: an array\n' +
+        'of device objects as the REST API takes them; JSON Lines: one object per line.\n' +
         'Bad rows are reported with their line number and reason and the good rows are still\n' +
-        'registered; a serial already registered, or repeated in the file, is refused.\n' +
+        'registered; a serial already registered, or repeated in the file, is refused, and so is a\n' +
+        'manufacturer that is not registered (fleetpki manufacturer list), with --dry-run too.\n' +
         'Exit 0 when all rows were registered, 1 when any was refused.',
     )
     .addOption(new Option('--format <format>', 'file format (default: from the extension)').choices(['csv', 'json', 'jsonl']))
