@@ -69,20 +69,6 @@ export interface OrphanRow {
   device_updated_at: string | null;
 }
 
-/** Live (valid or held, unexpired) certificates whose device is missing, decommissioned or suspended. */
-export function orphanCandidates(db: Kysely<Database>, now: Date, after: string | null): Promise<OrphanRow[]> {
-  let query = db
-    .selectFrom('certificates as c')
-    .leftJoin('devices as d', 'd.id', 'c.device_id')
-    .select(['c.id', 'c.serial_hex', 'c.subject', 'c.status', 'c.device_id', 'c.not_after', 'd.status as device_status', 'd.updated_at as device_updated_at'])
-    .where('c.status', 'in', ['valid', 'on_hold'])
-    .where('c.not_after', '>', now.toISOString())
-    .where('c.device_id', 'is not', null)
-    .where((eb) => eb.or([eb('d.id', 'is', null), eb('d.status', 'in', ['decommissioned', 'suspended'])]));
-  if (after !== null) query = query.where('c.id', '>', after);
-  return query.orderBy('c.id').limit(PAGE).execute();
-}
-
 /** When the device's suspension began (suspended-since.ts); null for a device not in the inventory. */
 export async function suspendedSince(db: Kysely<Database>, deviceId: string): Promise<string | null> {
   const row = await db.selectFrom('devices as d').select(suspendedSinceSql('d').as('at')).where('d.id', '=', deviceId).executeTakeFirst();

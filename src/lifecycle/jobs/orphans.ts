@@ -7,7 +7,8 @@ import { revokeCertificate } from '../../app/certificates.ts';
 import { Conflict, FleetPkiError } from '../../errors.ts';
 import type { Database } from '../../store/schema.ts';
 import type { Finding } from '../alerts.ts';
-import { decommissionReason, orphanCandidates, pages, suspendedSince, type OrphanRow } from '../certificate-queries.ts';
+import { decommissionReason, suspendedSince, type OrphanRow } from '../certificate-queries.ts';
+import { orphanCandidatePages } from '../orphan-queries.ts';
 import { orphanCause, orphanDecision, type OrphanCause, type OrphanDecision } from '../orphan-policy.ts';
 import type { Job, JobRun } from './job.ts';
 import { finishScan, raiseFound } from './report.ts';
@@ -61,7 +62,7 @@ export const orphansJob: Job = {
   description: 'live certificates of decommissioned, missing or long-suspended devices; alert or revoke by policy',
   async run(run) {
     const counts = { found: 0, revoked: 0, opened: 0, resolved: 0 };
-    for await (const rows of pages((after) => orphanCandidates(run.lc.ctx.db, run.now, after), run.signal)) {
+    for await (const rows of orphanCandidatePages(run.lc.ctx.db, run.now, run.signal)) {
       const findings: Finding[] = [];
       for (const row of rows) {
         if (run.signal.aborted) break;
