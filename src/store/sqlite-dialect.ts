@@ -3,6 +3,7 @@
 // Uint8Array instead of Buffer), so this file adapts it: no native addon to build.
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import { Checkpointer } from './sqlite-checkpointer.ts';
 
 /** Enough for every distinct query the repositories build; bounded so ad-hoc SQL cannot grow it forever. */
 const STATEMENT_CACHE_SIZE = 500;
@@ -18,15 +19,31 @@ const PRAGMAS = [
   'PRAGMA busy_timeout = 5000',
 ];
 
-/** Opens a SQLite file (or ':memory:') and wraps it in Kysely's SqliteDialect. */
-export function createSqliteDialect(path: string): SqliteDialect {
-  return new SqliteDialect({ database: openSqliteDatabase(path) });
+/** Commits on one connection before its checkpoints move to a worker thread (sqlite-checkpointer.ts). */
+const CHECKPOINTER_AFTER_COMMITS = 64;
+
+export interface SqliteOptions {
+  /** Commits before checkpoints move off this thread; null never (an in-memory database has no WAL). */
+  checkpointerAfterCommits?: number | null;
 }
 
-export function openSqliteDatabase(path: string): SqliteDatabase {
+/** Opens a SQLite file (or ':memory:') and wraps it in Kysely's SqliteDialect. */
+export function createSqliteDialect(path: string, options: SqliteOptions = {}): SqliteDialect {
+  return new SqliteDialect({ database: openSqliteDatabase(path, options) });
+}
+
+export function openSqliteDatabase(path: string, options: SqliteOptions = {}): SqliteDatabase {
   const db = new DatabaseSync(path);
   for (const pragma of PRAGMAS) db.exec(pragma);
   const cache = new Map<string, SqliteStatement>();
+  const startAfter = path === ':memory:' ? null : (options.checkpointerAfterCommits ?? CHECKPOINTER_AFTER_COMMITS);
+  const checkpointer = startAfter === null ? null : new Checkpointer(path, (frames) => db.exec(`PRAGMA wal_autocheckpoint = ${frames}`));
+  let commits = 0;
+  const afterCommit = () => {
+    if (!checkpointer) return;
+    if (++commits === startAfter) checkpointer.start();
+    checkpointer.committed();
+  };
   return {
     prepare(sql: string): SqliteStatement {
       const hit = cache.get(sql);
@@ -36,19 +53,21 @@ export function openSqliteDatabase(path: string): SqliteDatabase {
         cache.set(sql, hit);
         return hit;
       }
-      const stmt = adaptStatement(db.prepare(sql));
+      const stmt = adaptStatement(db.prepare(sql), /^\s*(commit|end)\b/i.test(sql) ? afterCommit : null);
       if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
       cache.set(sql, stmt);
       return stmt;
     },
     close(): void {
       cache.clear();
+      // The worker's connection first, so this one is the last and removes the WAL as before.
+      checkpointer?.close();
       db.close();
     },
   };
 }
 
-function adaptStatement(stmt: StatementSync): SqliteStatement {
+function adaptStatement(stmt: StatementSync, afterRun: (() => void) | null): SqliteStatement {
   // A statement that yields columns (SELECT, INSERT ... RETURNING, some PRAGMAs) must be
   // read with all(); Kysely uses run() for the others to get the affected-row count.
   const reader = stmt.columns().length > 0;
@@ -56,7 +75,13 @@ function adaptStatement(stmt: StatementSync): SqliteStatement {
   return {
     reader,
     all: (p) => stmt.all(...params(p)).map(toPlainRow),
-    run: (p) => stmt.run(...params(p)),
+    run: afterRun
+      ? (p) => {
+          const result = stmt.run(...params(p));
+          afterRun();
+          return result;
+        }
+      : (p) => stmt.run(...params(p)),
     *iterate(p) {
       for (const row of stmt.iterate(...params(p))) yield toPlainRow(row);
     },
