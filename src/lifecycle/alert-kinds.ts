@@ -20,7 +20,7 @@ export const ALERT_KINDS = {
   'drift.registered-with-certificate': { severity: 'warning', clears: 'condition', description: 'device still registered although it holds a valid certificate' },
   'drift.held-on-active-device': { severity: 'warning', clears: 'condition', description: 'certificate on hold while its device is active' },
   'drift.active-without-certificate': { severity: 'warning', clears: 'condition', description: 'active device whose certificates are all revoked' },
-  'crl.stale': { severity: 'critical', clears: 'condition', description: "a CA's full CRL is missing or past its nextUpdate" },
+  'crl.stale': { severity: 'critical', clears: 'condition', description: "a CA's full CRL is missing or past its nextUpdate; for a CA kept offline, also when the next one is due from the offline instance" },
   'job.failed': { severity: 'warning', clears: 'condition', description: 'the last run of a lifecycle job failed' },
 } as const satisfies Record<string, AlertKind>;
 

@@ -7,9 +7,9 @@ import type { Context } from '../app/context.ts';
 import type { Issuer } from '../ca/issuer.ts';
 import { crlPartitionUrl } from '../ca/urls.ts';
 import type { CrlsTable } from '../store/schema.ts';
-import { encodeCertificateList, encodeTbsCertList } from '../x509/crl.ts';
+import { encodeCertificateList, encodeCrlEntry, encodeTbsCertList } from '../x509/crl.ts';
 import { highestCrlNumber, saveCrl } from './crl-rows.ts';
-import { FULL_CRL, monthNumber, parsePartition } from './partition.ts';
+import { FULL_CRL, monthNumber, parsePartition, partitionOf } from './partition.ts';
 import { monthEntries, revokedMonths } from './revoked-entries.ts';
 
 const HOUR_MS = 3_600_000;
@@ -18,6 +18,20 @@ export interface CrlRequest {
   full: boolean;
   /** Partition ids (YYYYMM-h) to sign, whether or not they hold revocations. */
   partitions: Iterable<string>;
+  /**
+   * Number the CRLs above this too: an offline CA's CRLs are served online, where the
+   * numbers of the CRLs imported before must be exceeded (src/revocation/offline-sign.ts).
+   */
+  numberAbove?: number;
+  /** Revocations the ledger here does not hold (reported by the online instance), listed all the same. */
+  extra?: ExtraEntry[];
+}
+
+export interface ExtraEntry {
+  serialHex: string;
+  notAfter: string;
+  revokedAt: string;
+  reasonCode: number;
 }
 
 /** Another process stored CRLs for this CA since the numbers were taken: sign again. */
@@ -62,6 +76,16 @@ async function collect(ctx: Context, issuer: Issuer, request: CrlRequest, cutoff
       }
     }
   }
+  for (const entry of request.extra ?? []) {
+    if (entry.notAfter < cutoff.toISOString()) continue;
+    const der = encodeCrlEntry(entry.serialHex, entry.revokedAt, entry.reasonCode);
+    const id = partitionOf(entry.notAfter, entry.serialHex);
+    out.partitions.get(id)?.push(der);
+    if (request.full) {
+      out.full.push(der);
+      out.fullEntries++;
+    }
+  }
   return out;
 }
 
@@ -83,7 +107,7 @@ export async function generateCrls(ctx: Context, issuer: Issuer, request: CrlReq
   const thisUpdate = new Date(Math.floor(now.getTime() / 1000) * 1000);
   const nextUpdate = new Date(thisUpdate.getTime() + ctx.config.crl.validityHours * HOUR_MS);
   const collected = await collect(ctx, issuer, request, retentionCutoff(thisUpdate, ctx.config.crl.validityHours), thisUpdate);
-  const first = (await highestCrlNumber(ctx.db, issuer.row.id)) + 1;
+  const first = Math.max(await highestCrlNumber(ctx.db, issuer.row.id), request.numberAbove ?? 0) + 1;
   const rows: CrlsTable[] = [];
   for (const [i, item] of toSign(request, collected).entries()) {
     const tbs = encodeTbsCertList({

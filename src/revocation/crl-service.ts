@@ -61,7 +61,7 @@ export class CrlService {
     const partitions = [...request.partitions];
     for (let attempt = 1; ; attempt++) {
       try {
-        const rows = await generateCrls(this.#ctx, issuer, { full: request.full, partitions }, now ?? new Date());
+        const rows = await generateCrls(this.#ctx, issuer, { ...request, partitions }, now ?? new Date());
         for (const row of rows) this.#remember(row.ca_id, row.partition, row.crl_number, row.der);
         return rows;
       } catch (error) {
@@ -82,7 +82,7 @@ export class CrlService {
     const issuer = await this.#ctx.cas.byName(caName);
     let meta = await getCrlMeta(this.#ctx.db, issuer.row.id, partition);
     if (meta && Date.parse(meta.next_update) > now.getTime()) return { meta, der: await this.#der(issuer.row.id, meta), caName };
-    await this.#assertCanSign(issuer, partition, now);
+    await this.#assertCanSign(issuer, partition, now, meta);
     const key = `${issuer.row.id}/${partition}`;
     let signing = this.#signing.get(key);
     if (!signing) {
@@ -112,9 +112,12 @@ export class CrlService {
    * URL, so only someone probing asks, and signing (let alone storing and re-signing) for every
    * name that parses would hand the CA's signing time and the store to anyone.
    */
-  async #assertCanSign(issuer: Issuer, partition: string, now: Date): Promise<void> {
+  async #assertCanSign(issuer: Issuer, partition: string, now: Date, stored?: CrlMeta): Promise<void> {
     const name = issuer.row.name;
-    if (!issuer.hasKey) throw new NotFound(`CA ${name} is kept offline (no key here), so fleetpki cannot sign its CRL; its operator publishes it`);
+    if (!issuer.hasKey) {
+      const last = stored ? `; the one imported expired at ${stored.next_update}` : '';
+      throw new NotFound(`CA ${name} is kept offline (no key here), so fleetpki cannot sign its CRL${last}; its operator brings it from the offline instance (fleetpki crl request, crl sign-request, crl import)`);
+    }
     if (partition === FULL_CRL) return;
     const p = parsePartition(partition);
     if (!p) throw new NotFound(`no CRL partition "${partition}" of CA ${name}: partitions are named YYYYMM-h (expiry month, last hex digit of the serial), e.g. /crl/${name}/202612-a.crl`);
@@ -148,10 +151,11 @@ export class CrlService {
   async sweep(now = new Date()): Promise<boolean> {
     let signed = false;
     for (const row of await listCas(this.#ctx.db)) {
-      if (!row.encrypted_key) continue;
       const metas = await listCrlMeta(this.#ctx.db, row.id);
       const expired = metas.filter((m) => m.partition !== FULL_CRL && this.isExpired(m.partition, now)).map((m) => m.partition);
       if (expired.length > 0) await this.#drop(row.id, row.name, expired, 'crl.expire');
+      // A CA kept offline: its CRLs are imported (fleetpki crl import), never signed here.
+      if (!row.encrypted_key) continue;
       const issuer = await this.#ctx.cas.get(row.id);
       const empty = await this.#outOfScope(issuer, metas.filter((m) => m.partition !== FULL_CRL && !expired.includes(m.partition)), now);
       if (empty.length > 0) await this.#drop(row.id, row.name, empty, 'crl.drop');
@@ -181,9 +185,14 @@ export class CrlService {
     for (const partition of partitions) this.#cache.delete(`${caId}/${partition}`);
   }
 
-  /** The earliest time a stored CRL falls due, or null when none is stored. */
+  /**
+   * The earliest time a stored CRL falls due, or null when none is stored. Only CRLs this
+   * instance signs: an imported CRL of an offline CA past its due time would otherwise wake
+   * the scheduler every second for a CRL it cannot re-sign (the crl-refresh job alerts instead).
+   */
   async nextDue(): Promise<number | null> {
-    const metas = await listCrlMeta(this.#ctx.db);
+    const signed = new Set((await listCas(this.#ctx.db)).filter((ca) => ca.encrypted_key !== null).map((ca) => ca.id));
+    const metas = (await listCrlMeta(this.#ctx.db)).filter((m) => signed.has(m.ca_id));
     return metas.length === 0 ? null : Math.min(...metas.map((m) => this.dueAt(m)));
   }
 }

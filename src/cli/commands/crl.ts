@@ -14,6 +14,7 @@ import { toPem } from '../../x509/pem.ts';
 import { writeOutput } from '../files.ts';
 import { table, type Output } from '../output.ts';
 import { withSession } from '../session.ts';
+import { registerCrlOffline } from './crl-offline.ts';
 
 interface CrlView {
   ca: string;
@@ -39,7 +40,7 @@ function crlTable(items: CrlView[]): string {
 function publicationNote(out: Output, publication: Publication | null): void {
   if (!publication) return out.note('no crl.publishDir configured: nothing published');
   out.note(`published ${publication.files.join(', ')} to ${publication.dir}`);
-  if (publication.missing.length) out.note(`no CRL for ${publication.missing.join(', ')} (offline CA): publish its CRL yourself`);
+  if (publication.missing.length) out.note(`no CRL for ${publication.missing.join(', ')} (offline CA): bring it from the offline instance (fleetpki crl request, crl sign-request there, crl import)`);
   if (publication.reload && !publication.reload.ok) out.note(`warning: reload command failed: ${publication.reload.error}`);
 }
 
@@ -121,13 +122,16 @@ function registerPublish(group: Command): void {
 export function registerCrl(program: Command): void {
   const group = program
     .command('crl')
-    .summary('CRLs: list, generate, show, publish')
+    .summary('CRLs: list, generate, show, publish; request, sign-request, import for offline CAs')
     .description(
       'Certificate revocation lists, one full CRL per CA and partitions by expiry month and serial\n' +
-        '(docs/revocation.md). `serve` keeps them current; these commands sign, show and publish on demand.',
+        '(docs/revocation.md). `serve` keeps them current; these commands sign, show and publish on demand.\n' +
+        'A CA kept offline gets its CRLs by a file round trip: `crl request` here, `crl sign-request`\n' +
+        'on the instance that holds its key, `crl import` here.',
     );
   registerList(group);
   registerGenerate(group);
   registerShow(group);
   registerPublish(group);
+  registerCrlOffline(group);
 }

@@ -1,10 +1,12 @@
 // CRL refresh under a lease, with the CRL service's own sweep (src/revocation): re-sign
 // what is due, drop expired partitions, publish. Then alert on any CA whose full CRL is
 // missing or past nextUpdate, such as an offline root whose operator forgot to publish:
-// relying parties that check the whole chain refuse every device certificate then.
+// relying parties that check the whole chain refuse every device certificate then. For a
+// CA kept offline the alert comes ahead of nextUpdate (src/revocation/offline-crl-due.ts).
 
 import { getCrlMeta } from '../../revocation/crl-rows.ts';
 import { crlService } from '../../revocation/crl-service.ts';
+import { crlStaleness } from '../../revocation/offline-crl-due.ts';
 import { FULL_CRL } from '../../revocation/partition.ts';
 import { publishCrls } from '../../revocation/publish.ts';
 import { listCas } from '../../store/repos/cas.ts';
@@ -15,15 +17,8 @@ import { finishScan, raiseFound } from './report.ts';
 async function staleCrls(run: JobRun): Promise<Finding[]> {
   const findings: Finding[] = [];
   for (const ca of await listCas(run.lc.ctx.db)) {
-    const meta = await getCrlMeta(run.lc.ctx.db, ca.id, FULL_CRL);
-    if (meta && Date.parse(meta.next_update) > run.now.getTime()) continue;
-    const offline = ca.encrypted_key === null ? ' (offline CA: its CRL is signed and published from the offline instance)' : '';
-    findings.push({
-      kind: 'crl.stale',
-      subject: `ca:${ca.name}`,
-      summary: meta ? `the CRL of CA ${ca.name} expired at ${meta.next_update}${offline}` : `CA ${ca.name} has no CRL${offline}`,
-      details: { ca: ca.name, nextUpdate: meta?.next_update ?? null, hasKey: ca.encrypted_key !== null },
-    });
+    const stale = crlStaleness(run.lc.ctx.config, ca, await getCrlMeta(run.lc.ctx.db, ca.id, FULL_CRL), run.now);
+    if (stale) findings.push({ kind: 'crl.stale', subject: `ca:${ca.name}`, ...stale });
   }
   return findings;
 }
