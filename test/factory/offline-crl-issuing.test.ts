@@ -127,7 +127,7 @@ test('a certificate of an offline issuing CA revoked online is on the CRL served
   // Nothing online can sign for the CA: its distribution point answers 404 and openssl cannot check.
   const before = await fetch(victimDp);
   assert.equal(before.status, 404);
-  assert.match((await before.json()).error.message, /kept offline .*crl request/);
+  assert.match(((await before.json()) as { error: { message: string } }).error.message, /kept offline .*crl request/);
   assert.equal(verifyDownloading(files.get(kept[0].serial)!).ok, false, 'no CRL, no verification with -crl_check');
 
   // The round trip: request online, sign offline, import online.
