@@ -7,7 +7,9 @@ import type { AuditEvent } from '../audit/log.ts';
 import type { GroupCommit, Work } from '../store/group-commit.ts';
 import { isUniqueViolation } from '../store/open.ts';
 import { insertCertificate } from '../store/repos/certificates.ts';
-import type { CertificatesTable } from '../store/schema.ts';
+import type { Kysely } from 'kysely';
+import { executeCompiled } from '../store/compiled.ts';
+import type { CertificatesTable, Database, DeviceStatus } from '../store/schema.ts';
 import type { ApprovedRequest } from '../ra/approve.ts';
 import { sha256Hex } from '../x509/certificate.ts';
 import { basicConstraints, extKeyUsage, keyIdentifier, keyUsage, subjectAltName, subjectKeyIdentifier, type KeyUsageName } from '../x509/extensions.ts';
@@ -112,16 +114,25 @@ async function signOnce(deps: IssueDeps, request: ApprovedRequest, issuer: Issue
     // The RA approved a device that was live then; it may have been suspended or
     // decommissioned while this was signed. Decide again where the row is written, or a
     // decommissioned device would keep a valid certificate.
-    const device = await trx.selectFrom('devices').select('status').where('id', '=', request.deviceId).executeTakeFirst();
-    if (!device || device.status === 'suspended' || device.status === 'decommissioned') {
-      throw new PolicyDenied(`device ${request.deviceId} is ${device?.status ?? 'gone'}; the certificate signed for it was discarded`);
+    const status = await deviceStatus(trx, request.deviceId);
+    if (!status || status === 'suspended' || status === 'decommissioned') {
+      throw new PolicyDenied(`device ${request.deviceId} is ${status ?? 'gone'}; the certificate signed for it was discarded`);
     }
     if (precondition) await precondition(trx, audit);
     await insertCertificate(trx, row);
-    // A registered device becomes active with its first certificate.
-    await trx.updateTable('devices').set({ status: 'active', updated_at: row.created_at }).where('id', '=', request.deviceId).where('status', '=', 'registered').execute();
+    // A registered device becomes active with its first certificate. The status was read in
+    // this transaction, so an active device (every renewal) needs no UPDATE.
+    if (status === 'registered') {
+      await trx.updateTable('devices').set({ status: 'active', updated_at: row.created_at }).where('id', '=', request.deviceId).where('status', '=', 'registered').execute();
+    }
   }, [auditEvent]);
   return row;
+}
+
+/** The device's status where the certificate is written (compiled once: it runs for every issuance). */
+async function deviceStatus(trx: Kysely<Database>, deviceId: string): Promise<DeviceStatus | undefined> {
+  const { rows } = await executeCompiled(trx, 'devices.status', () => trx.selectFrom('devices').select('status').where('id', '=', deviceId), [deviceId]);
+  return rows[0]?.status;
 }
 
 /**

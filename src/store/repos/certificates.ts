@@ -1,4 +1,5 @@
 import type { Expression, ExpressionBuilder, Insertable, Kysely, Selectable, SqlBool } from 'kysely';
+import { executeCompiled } from '../compiled.ts';
 import type { CertificatesTable, CertificateStatus, Database } from '../schema.ts';
 import { containsCi } from './contains.ts';
 import { checkLimit, toPage, type Page, type PageResult } from './page.ts';
@@ -30,8 +31,16 @@ export interface StatusChange {
 // 19 columns x 100 rows stays far below SQLite's 32766 and PostgreSQL's 65535 bind parameters.
 const INSERT_CHUNK = 100;
 
+const COLUMNS = [
+  'id', 'issuer_id', 'serial_hex', 'subject', 'sans', 'key_type', 'spki_sha256', 'fingerprint_sha256', 'not_before', 'not_after',
+  'renew_after', 'status', 'revocation_reason', 'revoked_at', 'profile', 'device_id', 'replaces_id', 'der', 'created_at',
+] as const satisfies readonly (keyof CertificatesTable)[];
+
+/** One certificate: the INSERT is compiled once per dialect (store/compiled.ts), it runs for every issuance. */
 export async function insertCertificate(db: Kysely<Database>, row: NewCertificate): Promise<void> {
-  await db.insertInto('certificates').values(row).execute();
+  const values = COLUMNS.map((column) => row[column] ?? null);
+  const template = () => Object.fromEntries(COLUMNS.map((column, i) => [column, values[i]])) as NewCertificate;
+  await executeCompiled(db, 'certificates.insert', () => db.insertInto('certificates').values(template()), values);
 }
 
 /**
