@@ -1,10 +1,10 @@
 // PKCS#10 certification requests: decode, check proof of possession, extract what the RA
 // needs. The signature is verified over the exact bytes received, never a re-encoding.
 
-import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { BadRequest } from '../errors.ts';
+import { checkCsrKey } from './csr-key-check.ts';
 import { children, oidToString, readTop, slice, TAG, value, type Tlv } from './der.ts';
-import { classifyPublicKey, type KeyDescription } from './keys.ts';
+import { classifyKeyFacts, type KeyDescription } from './keys.ts';
 import { nameToString } from './name.ts';
 import { OID } from './oids.ts';
 import { derFromInput } from './pem.ts';
@@ -16,7 +16,6 @@ export interface ParsedCsr {
   /** Rendered on demand: the CA takes names from the profile, not from here. */
   readonly subject: string;
   spkiDer: Buffer;
-  publicKey: KeyObject;
   key: KeyDescription;
   requestedSans: San[];
 }
@@ -47,29 +46,9 @@ function structure(der: Buffer): { info: Tlv; infoParts: Tlv[]; algorithm: Tlv; 
   return { info: parts[0], infoParts, algorithm: parts[1], signature: parts[2] };
 }
 
-function publicKeyOf(spkiDer: Buffer): KeyObject {
-  try {
-    return createPublicKey({ key: spkiDer, format: 'der', type: 'spki' });
-  } catch {
-    throw new BadRequest('the CSR public key cannot be decoded');
-  }
-}
-
-async function checkProofOfPossession(der: Buffer, info: Tlv, signature: Tlv, algorithm: string, key: KeyObject): Promise<void> {
-  const scheme = CSR_SIGNATURES[algorithm];
-  if (!scheme) throw new BadRequest(`CSR signature algorithm ${algorithm} is not accepted (SHA-1 and unknown algorithms are refused)`);
-  const keyFamily = key.asymmetricKeyType === 'ec' || key.asymmetricKeyType === 'rsa' ? key.asymmetricKeyType : 'ed25519';
-  if (scheme.family !== keyFamily) throw new BadRequest('CSR signature algorithm does not match its public key');
-  const signatureBytes = der.subarray(signature.valueStart + 1, signature.end);
-  // The callback form verifies in libuv's thread pool, off the event loop.
-  const valid = await new Promise<boolean>((resolve) => {
-    try {
-      verify(scheme.digest, slice(der, info), key, signatureBytes, (error, ok) => resolve(!error && ok));
-    } catch {
-      resolve(false);
-    }
-  });
-  if (!valid) throw new BadRequest('CSR signature does not verify (no proof of possession of the private key)');
+/** The key family a signature algorithm needs, against the decoded key's type. */
+function familyOf(keyType: string | null): string {
+  return keyType === 'ec' || keyType === 'rsa' ? keyType : 'ed25519';
 }
 
 function decodeRequestedSans(bytes: Buffer): San[] {
@@ -101,11 +80,20 @@ export async function parseCsr(input: string | Uint8Array): Promise<ParsedCsr> {
   if (der.length > MAX_CSR_BYTES) throw new BadRequest(`CSR is larger than ${MAX_CSR_BYTES} bytes`);
   const { info, infoParts, algorithm: algorithmTlv, signature } = structure(der);
   const spkiDer = slice(der, infoParts[2]);
-  const publicKey = publicKeyOf(spkiDer);
-  const key = classifyPublicKey(publicKey);
   const algorithm = oidToString(value(der, children(der, algorithmTlv)[0]));
+  const scheme = CSR_SIGNATURES[algorithm];
+  // Key decode and signature check in one trip to a worker thread; the refusals below keep
+  // their order: undecodable key, refused key type, bad SAN, refused algorithm, bad signature.
+  const checked = await checkCsrKey({
+    spki: spkiDer,
+    signature: scheme && { digest: scheme.digest, data: slice(der, info), value: der.subarray(signature.valueStart + 1, signature.end) },
+  });
+  if (!checked.key) throw new BadRequest('the CSR public key cannot be decoded');
+  const key = classifyKeyFacts(checked.key);
   const sans = requestedSans(der, infoParts.find((p) => p.tag === TAG.CONTEXT_0));
-  await checkProofOfPossession(der, info, signature, algorithm, publicKey);
+  if (!scheme) throw new BadRequest(`CSR signature algorithm ${algorithm} is not accepted (SHA-1 and unknown algorithms are refused)`);
+  if (scheme.family !== familyOf(checked.key.type)) throw new BadRequest('CSR signature algorithm does not match its public key');
+  if (!checked.valid) throw new BadRequest('CSR signature does not verify (no proof of possession of the private key)');
   const subjectDer = slice(der, infoParts[1]);
   return {
     der,
@@ -114,7 +102,6 @@ export async function parseCsr(input: string | Uint8Array): Promise<ParsedCsr> {
       return nameToString(subjectDer);
     },
     spkiDer,
-    publicKey,
     key,
     requestedSans: sans,
   };

@@ -84,6 +84,13 @@ export function generateKeyPair(type: KeyType): { privateKey: KeyObject; publicK
 
 const CURVES: Record<string, KeyFamily> = { prime256v1: 'ec-p256', secp384r1: 'ec-p384' };
 
+/** The parts of a decoded key that decide its type (KeyObject.asymmetricKeyType and asymmetricKeyDetails). */
+export interface KeyFacts {
+  type: string | null;
+  namedCurve: string | null;
+  modulusLength: number | null;
+}
+
 /**
  * What kind of key this is, from the key itself; refuses what fleetpki cannot sign for or
  * accept. The key decoded, so the input is well formed: a curve or key type outside this
@@ -91,20 +98,25 @@ const CURVES: Record<string, KeyFamily> = { prime256v1: 'ec-p256', secp384r1: 'e
  */
 export function classifyPublicKey(key: KeyObject): KeyDescription {
   const details = key.asymmetricKeyDetails ?? {};
-  switch (key.asymmetricKeyType) {
+  return classifyKeyFacts({ type: key.asymmetricKeyType ?? null, namedCurve: details.namedCurve ?? null, modulusLength: details.modulusLength ?? null });
+}
+
+/** classifyPublicKey for a key decoded elsewhere (a worker thread: csr-key-check.ts). */
+export function classifyKeyFacts(facts: KeyFacts): KeyDescription {
+  switch (facts.type) {
     case 'ec': {
-      const family = CURVES[details.namedCurve ?? ''];
-      if (!family) throw new PolicyDenied(`unsupported elliptic curve ${details.namedCurve ?? 'unknown'}; use P-256 or P-384`);
+      const family = CURVES[facts.namedCurve ?? ''];
+      if (!family) throw new PolicyDenied(`unsupported elliptic curve ${facts.namedCurve ?? 'unknown'}; use P-256 or P-384`);
       return { family, name: family, bits: family === 'ec-p256' ? 256 : 384 };
     }
     case 'rsa': {
-      const bits = details.modulusLength ?? 0;
+      const bits = facts.modulusLength ?? 0;
       return { family: 'rsa', name: `rsa-${bits}`, bits };
     }
     case 'ed25519':
       return { family: 'ed25519', name: 'ed25519', bits: 256 };
     default:
-      throw new PolicyDenied(`unsupported public key type ${key.asymmetricKeyType ?? 'unknown'}`);
+      throw new PolicyDenied(`unsupported public key type ${facts.type ?? 'unknown'}`);
   }
 }
 
