@@ -2,7 +2,7 @@
 // notAfter (docs/lifecycle.md says why). What the scan finds is the case that needs a person:
 // a certificate that ran out without a successor while its device is still in service.
 
-import { pages, unrenewed } from '../certificate-queries.ts';
+import { pagesAfter, unrenewed, type UnrenewedRow } from '../certificate-queries.ts';
 import type { Job } from './job.ts';
 import { finishScan, raiseFound } from './report.ts';
 
@@ -12,7 +12,7 @@ export const expiryJob: Job = {
   async run(run) {
     let found = 0;
     let opened = 0;
-    for await (const rows of pages((after) => unrenewed(run.lc.ctx.db, run.now, true, after), run.signal)) {
+    for await (const rows of pagesAfter((after: UnrenewedRow | null) => unrenewed(run.lc.ctx.db, run.now, true, after), run.signal)) {
       found += rows.length;
       opened += await raiseFound(
         run,

@@ -3,7 +3,7 @@
 // phases do not overlap, so a certificate moves from one alert to the other as time passes.
 
 import type { Finding } from '../alerts.ts';
-import { pages, unrenewed, type UnrenewedRow } from '../certificate-queries.ts';
+import { pagesAfter, unrenewed, type UnrenewedRow } from '../certificate-queries.ts';
 import { failAt, renewalPhase } from '../renewal-phase.ts';
 import type { Job } from './job.ts';
 import { finishScan, raiseFound } from './report.ts';
@@ -33,7 +33,7 @@ function renewalJob(name: string, phase: 'due' | 'failing', kind: Kind, descript
       const fraction = run.lc.config.policies.renewalFailedFraction;
       let found = 0;
       let opened = 0;
-      for await (const rows of pages((after) => unrenewed(run.lc.ctx.db, run.now, false, after), run.signal)) {
+      for await (const rows of pagesAfter((after: UnrenewedRow | null) => unrenewed(run.lc.ctx.db, run.now, false, after), run.signal)) {
         const findings = rows.filter((row) => renewalPhase(row, run.now, fraction) === phase).map((row) => finding(kind, row, fraction));
         found += findings.length;
         opened += await raiseFound(run, findings);
