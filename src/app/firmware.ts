@@ -42,6 +42,18 @@ async function issuingCa(ctx: Context, cert: CertificateInfo): Promise<CasTable>
   throw new PolicyDenied(`the signer certificate ${cert.subject} was not issued by a CA of this fleetpki`);
 }
 
+/**
+ * Firmware signers come from the code-signing CA (`firmware.signingCas`), the one devices
+ * trust for updates. A certificate from a device or TLS CA, even one a profile gave the
+ * codeSigning usage, would sign images no device accepts, or teach operators to add a device
+ * CA to the firmware trust bundle.
+ */
+function assertSigningCa(ctx: Context, ca: CasTable, cert: CertificateInfo): void {
+  const allowed = ctx.config.firmware.signingCas;
+  if (allowed.includes(ca.name)) return;
+  throw new PolicyDenied(`the signer certificate ${cert.subject} was issued by CA ${ca.name}, which may not sign firmware (firmware.signingCas: ${allowed.join(', ')}); get the signer's certificate from the code-signing profile`);
+}
+
 /** The inventory's view of the signer: issued here, valid, held by a release signer in good standing. */
 async function signerRecord(ctx: Context, cert: CertificateInfo, ca: CasTable): Promise<CertificateRow> {
   const row = await getCertificateBySerial(ctx.db, ca.id, cert.serialHex);
@@ -58,6 +70,7 @@ export async function signAndRecordFirmware(ctx: Context, request: FirmwareSignR
   return audited(ctx, actor, 'firmware.sign', `firmware-image:${request.imageName}`, async () => {
     const cert = parseCertificate(request.certificate);
     const ca = await issuingCa(ctx, cert);
+    assertSigningCa(ctx, ca, cert);
     const row = await signerRecord(ctx, cert, ca);
     const signed = await signFirmware({ ...request, signer: cert, chain: [ca.certificate_der] });
     const record: FirmwareSignaturesTable = {

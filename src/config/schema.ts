@@ -82,6 +82,18 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** Signed firmware (docs/firmware.md). */
+    firmware: Type.Object(
+      {
+        /**
+         * The CAs whose certificates may sign firmware: devices trust their chain
+         * (`fleetpki ca chain code-signing`) for updates, so a signer from any other CA would
+         * sign images no device accepts.
+         */
+        signingCas: Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{1,62}$' }), { minItems: 1, uniqueItems: true, default: ['code-signing'] }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     /** EST (RFC 7030) over HTTPS, on its own listener because it needs TLS client certificates. */
     est: Type.Object(
       {

@@ -28,6 +28,11 @@ export function loadTrustBundle(input: string | Uint8Array): TrustedCa[] {
   return ders.map((der) => {
     const info = parseCertificate(der);
     if (!info.isCa) throw malformed('trust-bundle', `the trusted bundle must hold CA certificates only; ${info.subject} is not a CA`);
+    const { keyUsage } = certificateUsage(der);
+    // RFC 5280 4.2.1.3: a CA key that may not sign certificates is no trust anchor for a path.
+    if (keyUsage !== null && !(keyUsage & KeyUsageFlags.keyCertSign)) {
+      throw malformed('trust-bundle', `the trusted bundle's CA ${info.subject} may not sign certificates (its key usage lacks keyCertSign)`);
+    }
     return { info, x509: new X509Certificate(der) };
   });
 }

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { caChainPem } from '../../src/app/cas.ts';
 import { revokeCertificate } from '../../src/app/certificates.ts';
 import { putProfile } from '../../src/app/profiles.ts';
 import { BadRequest, FleetPkiError, PolicyDenied } from '../../src/errors.ts';
@@ -97,9 +98,21 @@ test('the signer from another CA of the fleet is refused, even with the codeSign
   const base = DEFAULT_PROFILES.find((p) => p.name === 'code-signing')!;
   await putProfile(f.fleet.ctx, { ...base, name: 'rogue-code-signing', ca: 'devices-production' }, 'test');
   const rogue = await f.newSigner('ec-p256', 'rogue-code-signing');
-  const other = f.image('rogue.bin');
-  const rogueFiles = await f.sign(rogue, other);
-  await refused(f.inputs(other, rogueFiles, { revocation: { crl } }), PolicyDenied, 'signer-chain', /not issued by a CA in the trusted code-signing bundle/);
+  // fleetpki will not sign with it: only the code-signing CA's certificates sign firmware.
+  await assert.rejects(f.sign(rogue, f.image('rogue-refused.bin')), (error: Error) => {
+    assert.ok(error instanceof PolicyDenied);
+    assert.match(error.message, /issued by CA devices-production, which may not sign firmware \(firmware\.signingCas: code-signing\)/);
+    return true;
+  });
+  assert.equal((await f.fleet.ctx.db.selectFrom('firmware_signatures').select('id').where('certificate_id', '=', rogue.cert.id).execute()).length, 0, 'the refused signing is not recorded');
+  // openssl will sign with it, carrying its CA: the verifier trusts the code-signing bundle only.
+  const copy = copySigned('rogue.bin');
+  const caFile = join(f.dir, 'devices-production.pem');
+  writeFileSync(caFile, await caChainPem(f.fleet.ctx, 'devices-production'));
+  for (const [content, signature] of [[copy.image, copy.files.signature], [copy.files.manifest, copy.files.manifestSignature]]) {
+    execFileSync('openssl', ['cms', '-sign', '-binary', '-outform', 'DER', '-in', content, '-signer', rogue.certFile, '-inkey', rogue.keyFile, '-certfile', caFile, '-out', signature], { stdio: 'ignore' });
+  }
+  await refused({ ...valid(), ...copy.files, image: copy.image }, PolicyDenied, 'signer-chain', /not issued by a CA in the trusted code-signing bundle/);
 });
 
 test('a look-alike CA with the code-signing CA\'s name is refused', async () => {
@@ -142,6 +155,15 @@ test('garbage in place of a signature, and a missing file, are bad input', async
   await refused({ ...valid(), ...copy.files, image: copy.image }, BadRequest, 'image-signature', /image signature: .*neither PEM nor DER/);
   await refused({ ...valid(), image: join(f.dir, 'absent.bin') }, BadRequest, 'inputs', /cannot read image .*no such file/);
   await refused(valid({ trustBundle: Buffer.from('') }), BadRequest, 'trust-bundle', /holds no certificate/);
+});
+
+test('a trust bundle with an end-entity certificate, or a CA whose key usage forbids certificate signing, is bad input', async () => {
+  const run = (args: string[]) => execFileSync('openssl', args, { stdio: 'ignore', cwd: f.dir });
+  run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'no-certsign.key', '-out', 'no-certsign.pem', '-subj', '/CN=CA without keyCertSign', '-days', '2',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,digitalSignature,cRLSign']);
+  const noCertSign = readFileSync(join(f.dir, 'no-certsign.pem'));
+  await refused(valid({ trustBundle: Buffer.concat([readFileSync(f.bundleFile), noCertSign]) }), BadRequest, 'trust-bundle', /CA CN=CA without keyCertSign may not sign certificates \(its key usage lacks keyCertSign\)/);
+  await refused(valid({ trustBundle: readFileSync(signer.certFile) }), BadRequest, 'trust-bundle', /must hold CA certificates only; .* is not a CA/);
 });
 
 test('a signing time ahead of the verifier\'s clock is refused', async () => {
