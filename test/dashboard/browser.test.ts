@@ -1,7 +1,7 @@
 // The dashboard in a real browser: Debian's headless Chromium driven by playwright-core
 // against a fleetpki started here. A person signs in, finds a device, revokes its
 // certificate after confirming and sees the overview change and the risk page rank what the
-// API ranks; an auditor reads the risk page, sees no action and is refused by the server
+// API ranks; suspends, reactivates and decommissions another device; an auditor reads the risk page, sees no action and is refused by the server
 // when forcing one; a cookie request without the CSRF token is refused. Skipped, with the
 // reason printed, where chromium is not installed.
 
@@ -235,6 +235,58 @@ describe('dashboard in Chromium', { skip: missing ?? false, timeout: 90_000 }, (
     assert.equal(attempt.status, 403);
     assert.match(attempt.body.error.message, /CSRF token/);
     assert.equal((await api('GET', `/devices/${target.id}`)).status, 'active');
+    await page.close();
+  });
+
+  it('an operator suspends, reactivates and decommissions a device, each after confirming, and the server agrees at every step', async () => {
+    const device = await api('POST', '/devices', { externalSerial: 'GATE-0100', deviceClass: 'gateway', environment: 'production', owner: 'plant-ops' });
+    const issued = await api('POST', '/certificates', { csr: opensslCsr(fleet.dir).pem, profile: 'sensor', deviceId: device.id });
+    const page = await openPage();
+    await signIn(page, 'olivia');
+    await page.waitForSelector('[data-testid=expiry-chart]');
+    await page.goto(`${server.url}/ui/#/devices/${device.id}`);
+    await page.waitForSelector('h1:has-text("Device GATE-0100")');
+    const status = page.locator('dl.fields dt:text-is("Status") + dd');
+    const actions = page.locator('[data-testid=device-actions]');
+    assert.equal(await status.textContent(), 'active');
+
+    // Cancelling changes nothing; confirming suspends, and Reactivate takes Suspend's place.
+    await actions.locator('button[data-action=suspend]').click();
+    assert.match((await page.locator('dialog[open] p').textContent())!, /no new certificate .* until it is reactivated/);
+    await page.click('dialog[open] [data-testid=cancel]');
+    assert.equal((await api('GET', `/devices/${device.id}`)).status, 'active');
+    await actions.locator('button[data-action=suspend]').click();
+    await page.click('dialog[open] [data-testid=confirm]');
+    await page.waitForSelector('[data-testid=notice]:has-text("Device GATE-0100 suspended.")');
+    await page.waitForSelector('[data-testid=device-actions] button[data-action=reactivate]');
+    assert.equal(await status.textContent(), 'suspended');
+    assert.equal(await actions.locator('button[data-action=suspend]').count(), 0);
+    assert.equal((await api('GET', `/devices/${device.id}`)).status, 'suspended');
+    assert.equal((await api('GET', `/certificates/${issued.certificate.id}`)).status, 'valid', 'suspending leaves certificates alone');
+
+    await actions.locator('button[data-action=reactivate]').click();
+    await page.click('dialog[open] [data-testid=confirm]');
+    await page.waitForSelector('[data-testid=notice]:has-text("Device GATE-0100 reactivated.")');
+    await page.waitForSelector('[data-testid=device-actions] button[data-action=suspend]');
+    assert.equal(await status.textContent(), 'active');
+    assert.equal((await api('GET', `/devices/${device.id}`)).status, 'active');
+
+    // Decommissioning as lost revokes its certificate with keyCompromise; no action is left.
+    await actions.locator('button[data-action=decommission]').click();
+    const dialog = page.locator('dialog[open]');
+    assert.match((await dialog.locator('p').textContent())!, /cannot be undone/);
+    await dialog.locator('select[name=reason]').selectOption('lost');
+    await dialog.locator('[data-testid=confirm]').click();
+    await page.waitForSelector('[data-testid=notice]:has-text("Device GATE-0100 decommissioned; 1 certificate(s) revoked.")');
+    await page.waitForSelector('h1:has-text("Device GATE-0100") .badge:text-is("decommissioned")');
+    assert.equal(await page.locator('[data-testid=device-actions]').count(), 0);
+    assert.equal(await page.locator('[data-testid=device-certificates] tbody tr .badge').textContent(), 'revoked');
+    assert.equal((await api('GET', `/devices/${device.id}`)).status, 'decommissioned');
+    const revoked = await api('GET', `/certificates/${issued.certificate.id}`);
+    assert.equal(revoked.status, 'revoked');
+    assert.equal(revoked.revocationReason, 'keyCompromise');
+    const actionsDone = (await api('GET', `/audit?target=device:${device.id}&actor=user:olivia`)).items.map((e: { action: string }) => e.action);
+    for (const action of ['device.suspend', 'device.reactivate', 'device.decommission']) assert.ok(actionsDone.includes(action), `${action} audited as olivia: ${actionsDone}`);
     await page.close();
   });
 
