@@ -8,7 +8,8 @@ export type ErrorCode =
   | 'conflict'
   | 'unauthorized'
   | 'forbidden'
-  | 'payload_too_large';
+  | 'payload_too_large'
+  | 'too_many_requests';
 
 export class FleetPkiError extends Error {
   readonly code: ErrorCode;
@@ -50,6 +51,15 @@ export class Conflict extends FleetPkiError {
 export class Unauthorized extends FleetPkiError {
   constructor(message: string) {
     super('unauthorized', message);
+  }
+}
+
+/** Slow down: the caller may try again after `retryAfterSeconds` (HTTP 429 with Retry-After). */
+export class TooManyRequests extends FleetPkiError {
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number) {
+    super('too_many_requests', message, { retryAfterSeconds });
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 

@@ -18,6 +18,7 @@ const STATUS: Record<ErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  too_many_requests: 429,
   policy_denied: 422,
 };
 
@@ -81,6 +82,8 @@ export function toHttpError(error: unknown): HttpError | null {
 export function sendError(reply: FastifyReply, error: HttpError): FastifyReply {
   // RFC 6750: every 401 names the scheme the client should use.
   if (error.status === 401) reply.header('www-authenticate', 'Bearer realm="fleetpki"');
+  const retryAfter = error.details?.retryAfterSeconds;
+  if (error.status === 429 && typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
   return reply.code(error.status).type('application/json').send(errorBody(error.code, error.message, error.details));
 }
 

@@ -5,12 +5,13 @@
 // site's script cannot read.
 
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { Unauthorized } from '../errors.ts';
+import { TooManyRequests, Unauthorized } from '../errors.ts';
 import { deleteSession, deleteStaleSessions, getSession, insertSession, touchSession } from '../store/repos/sessions.ts';
 import { getUserByName, recordSignIn } from '../store/repos/users.ts';
 import type { Role } from '../store/schema.ts';
 import type { Context } from './context.ts';
 import { burnPasswordCheck, verifyPassword } from './passwords.ts';
+import { signInThrottle, type ThrottleVerdict } from './sign-in-throttle.ts';
 import { PASSWORD_MAX } from './users.ts';
 
 export interface SignedIn {
@@ -55,15 +56,35 @@ function lifetimes(ctx: Context, now: Date) {
   };
 }
 
+async function audit(ctx: Context, username: string, reason: string, from: string | undefined, extra: Record<string, unknown> = {}): Promise<void> {
+  const heldBack = signInThrottle(ctx).drainSuppressed(username, from);
+  const details = { reason, from: from ?? null, ...extra, ...(heldBack > 0 ? { heldBackUnaudited: heldBack } : {}) };
+  await ctx.ledger.audit([{ actor: 'anonymous', action: 'session.sign-in', target: `user:${username}`, outcome: 'refused', details }]);
+}
+
 async function refuse(ctx: Context, username: string, reason: string, from: string | undefined): Promise<never> {
-  await ctx.ledger.audit([
-    { actor: 'anonymous', action: 'session.sign-in', target: `user:${username}`, outcome: 'refused', details: { reason, from: from ?? null } },
-  ]);
+  signInThrottle(ctx).failed(username, from);
+  await audit(ctx, username, reason, from);
   throw new Unauthorized(SIGN_IN_REFUSED);
+}
+
+/**
+ * Held back without looking at the password (no scrypt). The first such attempt of a lock-out
+ * is audited; the rest are counted and the count goes into the next audit event, so a flood
+ * of guesses cannot flood the audit log.
+ */
+async function holdBack(ctx: Context, username: string, from: string | undefined, verdict: ThrottleVerdict): Promise<never> {
+  const seconds = Math.ceil(verdict.retryAfterMs / 1000);
+  if (verdict.audit) {
+    await audit(ctx, username, `throttled after ${verdict.failures} failed sign-ins (${verdict.key!.startsWith('user:') ? 'this username' : 'this address'})`, from, { retryAfterSeconds: seconds });
+  }
+  throw new TooManyRequests(`too many failed sign-ins: wait ${seconds} s before trying again`, seconds);
 }
 
 /** Checks the password and opens a session; every refusal is an audit event (the person sees one message). */
 export async function signIn(ctx: Context, username: string, password: string, from?: string): Promise<SignedIn> {
+  const verdict = signInThrottle(ctx).check(username, from);
+  if (verdict.retryAfterMs > 0) return holdBack(ctx, username, from, verdict);
   if (password.length > PASSWORD_MAX) return refuse(ctx, username, 'password longer than any account may have', from);
   const user = await getUserByName(ctx.db, username);
   if (!user) {
@@ -72,6 +93,7 @@ export async function signIn(ctx: Context, username: string, password: string, f
   }
   if (!(await verifyPassword(password, user.password_hash))) return refuse(ctx, username, 'wrong password', from);
   if (user.status !== 'active') return refuse(ctx, username, 'account disabled', from);
+  signInThrottle(ctx).succeeded(username);
   const now = new Date();
   const { expiresAt, idleSince } = lifetimes(ctx, now);
   const sessionId = randomBytes(32).toString('base64url');

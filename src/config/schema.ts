@@ -116,6 +116,10 @@ export const ConfigSchema = Type.Object(
         sessionHours: Type.Integer({ minimum: 1, maximum: 7 * 24, default: 8 }),
         /** A session unused this long ends earlier. */
         idleMinutes: Type.Integer({ minimum: 1, maximum: 24 * 60, default: 30 }),
+        /** Failed sign-ins in a row a username may have before each next attempt waits (1 s, doubling); a source address gets four times as many. */
+        signInFreeFailures: Type.Integer({ minimum: 1, maximum: 1000, default: 5 }),
+        /** The longest wait between attempts after failed sign-ins. */
+        signInMaxDelaySeconds: Type.Integer({ minimum: 1, maximum: 24 * 3600, default: 900 }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -13,6 +13,7 @@ const STATUS: Record<ErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  too_many_requests: 429,
 };
 
 /** Errors Fastify raises while reading a request, in the client's terms. */

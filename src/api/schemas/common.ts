@@ -12,7 +12,7 @@ export const ErrorBody = Type.Object(
   {
     error: Type.Object({
       code: Type.String({
-        description: 'bad_request, unauthorized, forbidden, not_found, conflict, payload_too_large, policy_denied, internal_error...',
+        description: 'bad_request, unauthorized, forbidden, not_found, conflict, payload_too_large, too_many_requests, policy_denied, internal_error...',
       }),
       message: Type.String({ description: 'What went wrong, for a person to read' }),
       details: Type.Optional(FreeObject),

@@ -11,7 +11,7 @@ export function signInPage(onSignedIn, reason) {
   const message = h('p', { class: 'form-error', role: 'alert', 'data-testid': 'sign-in-error' });
   /** @param {unknown} error */
   const show = (error) => {
-    message.textContent = error instanceof ApiError && error.status === 401 ? error.message : `Could not sign in: ${error instanceof Error ? error.message : String(error)}`;
+    message.textContent = error instanceof ApiError && (error.status === 401 || error.status === 429) ? error.message : `Could not sign in: ${error instanceof Error ? error.message : String(error)}`;
   };
 
   const passwordForm = /** @type {HTMLFormElement} */ (h('form', { class: 'sign-in', 'data-testid': 'password-form' },
