@@ -10,6 +10,7 @@ import { csrfTokenMatches, resolveSession } from '../app/sessions.ts';
 import { authenticate } from '../app/tokens.ts';
 import { FleetPkiError, Forbidden, Unauthorized } from '../errors.ts';
 import type { Role } from '../store/schema.ts';
+import { AnonymousRefusals } from './anonymous-refusals.ts';
 import { CSRF_HEADER, sessionIdOf } from './session-cookie.ts';
 
 export type Permission = 'read' | 'operate' | 'administer';
@@ -74,6 +75,16 @@ async function refuse(ctx: Context, request: FastifyRequest, actor: string, erro
   throw error;
 }
 
+/** Nobody identified: audited, but repeats from one address, route and reason are counted, not each written (src/api/anonymous-refusals.ts). */
+async function refuseAnonymous(ctx: Context, request: FastifyRequest, error: FleetPkiError, sampler: AnonymousRefusals): Promise<never> {
+  const target = `${request.method} ${request.routeOptions.url}`;
+  const { write, repeats } = sampler.sample(request.ip, target, error.message);
+  if (!write) throw error;
+  const details = { reason: error.message, from: request.ip, ...(repeats > 0 ? { repeatsUnaudited: repeats } : {}) };
+  await ctx.ledger.audit([{ actor: 'anonymous', action: 'api.auth', target, outcome: 'refused', details }]);
+  throw error;
+}
+
 export const actorOf = (p: Principal) => `${p.kind === 'token' ? 'token' : 'user'}:${p.name}`;
 
 /**
@@ -108,13 +119,13 @@ function anonymous(request: FastifyRequest): boolean {
   return request.headers.authorization === undefined && sessionIdOf(request) === undefined;
 }
 
-async function checkAccess(ctx: Context, request: FastifyRequest, permission: Permission): Promise<void> {
+async function checkAccess(ctx: Context, request: FastifyRequest, permission: Permission, sampler: AnonymousRefusals): Promise<void> {
   let principal: Principal;
   try {
     principal = await identify(ctx, request);
   } catch (error) {
     if (error instanceof Unauthorized && request.routeOptions.config.anonymousProbe && anonymous(request)) throw error;
-    if (error instanceof FleetPkiError) return refuse(ctx, request, 'anonymous', error);
+    if (error instanceof FleetPkiError) return refuseAnonymous(ctx, request, error, sampler);
     throw error;
   }
   const actor = actorOf(principal);
@@ -134,6 +145,7 @@ async function checkAccess(ctx: Context, request: FastifyRequest, permission: Pe
 
 /** Adds authentication to every route registered in `scope` after this call. */
 export function requireAuth(scope: FastifyInstance, ctx: Context): void {
+  const sampler = new AnonymousRefusals();
   scope.decorateRequest('actor', 'anonymous');
   scope.decorateRequest('principal', null);
   scope.addHook('onRoute', (route: RouteOptions) => {
@@ -144,6 +156,6 @@ export function requireAuth(scope: FastifyInstance, ctx: Context): void {
   scope.addHook('onRequest', async (request) => {
     const { permission, public: isPublic } = request.routeOptions.config;
     if (isPublic) return;
-    await checkAccess(ctx, request, permission ?? 'administer');
+    await checkAccess(ctx, request, permission ?? 'administer', sampler);
   });
 }
