@@ -10,7 +10,7 @@ import { csrfTokenMatches, resolveSession } from '../app/sessions.ts';
 import { authenticate } from '../app/tokens.ts';
 import { FleetPkiError, Forbidden, Unauthorized } from '../errors.ts';
 import type { Role } from '../store/schema.ts';
-import { AnonymousRefusals } from './anonymous-refusals.ts';
+import { AnonymousRefusals } from '../audit/anonymous-refusals.ts';
 import { CSRF_HEADER, sessionIdOf } from './session-cookie.ts';
 
 export type Permission = 'read' | 'operate' | 'administer';

@@ -2,6 +2,7 @@
 // (src/ra/authorisers), then the one issuing path (issueFromCsr) decides the certificate.
 // Refusals of either are audited with the actor the authoriser named.
 
+import { AnonymousRefusals } from '../audit/anonymous-refusals.ts';
 import { Unauthorized } from '../errors.ts';
 import { enrollmentAuthoriser, type EnrollmentAuthoriser, type EnrollmentRequest, type Grant } from '../ra/authorisers/index.ts';
 import type { Work } from '../store/group-commit.ts';
@@ -24,14 +25,31 @@ export interface Authorised {
   grant: Grant;
 }
 
+/** Refusals no device or token can be named for: sampled per address, route and reason (src/audit/anonymous-refusals.ts). */
+const UNIDENTIFIED = new Set(['est:anonymous', 'est:token:unknown']);
+const samplers = new WeakMap<Context, AnonymousRefusals>();
+
+function samplerOf(ctx: Context): AnonymousRefusals {
+  let sampler = samplers.get(ctx);
+  if (!sampler) samplers.set(ctx, (sampler = new AnonymousRefusals()));
+  return sampler;
+}
+
 /** The authoriser's decision; a refusal is audited and thrown. */
 export async function authoriseEnrollment(ctx: Context, request: EnrollmentRequest): Promise<Authorised> {
   const decision = await authoriserOf(ctx).authorise(request);
   if (decision.refusal) {
     const { code, message } = decision.refusal;
-    await ctx.ledger.audit([
-      { actor: decision.actor, action: `est.${request.operation}`, target: request.label ? `profile:${request.label}` : null, outcome: 'refused', details: { code, reason: message } },
-    ]);
+    const action = `est.${request.operation}`;
+    const target = request.label ? `profile:${request.label}` : null;
+    let repeats = 0;
+    if (UNIDENTIFIED.has(decision.actor) && request.from) {
+      const sample = samplerOf(ctx).sample(request.from, `${action} ${target ?? ''}`, message);
+      if (!sample.write) throw decision.refusal;
+      repeats = sample.repeats;
+    }
+    const details = { code, reason: message, ...(request.from ? { from: request.from } : {}), ...(repeats > 0 ? { repeatsUnaudited: repeats } : {}) };
+    await ctx.ledger.audit([{ actor: decision.actor, action, target, outcome: 'refused', details }]);
     throw decision.refusal;
   }
   return { actor: decision.actor, grant: decision.grant };

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { AnonymousRefusals } from '../../src/api/anonymous-refusals.ts';
+import { AnonymousRefusals } from '../../src/audit/anonymous-refusals.ts';
 import { openApi, type ApiHarness } from './harness.ts';
 
 describe('the anonymous refusal sampler', () => {

@@ -215,6 +215,26 @@ describe('simplereenroll refusals', () => {
   });
 });
 
+test('a client repeating an unknown token is refused every time and audited once a minute, the repeats counted', async () => {
+  const csr = await opensslCsr(fleet);
+  const seq = await lastSeq();
+  for (let i = 0; i < 20; i++) {
+    const res = await postCsr(fleet, '/lab-sensor/simpleenroll', csr.b64File, ['-u', `x:fpb_guess-${i}`]);
+    assertRefused(res, 401, /unknown bootstrap token/);
+  }
+  const events = (await eventsSince(seq)).filter((e) => e.actor === 'est:token:unknown');
+  assert.equal(events.length, 1, 'one event for twenty refusals');
+  assert.equal(events[0].target, 'profile:lab-sensor');
+  assert.equal(events[0].details.from, '127.0.0.1');
+  // Someone who can be named is audited every time: a known token used twice.
+  const d = await device(fleet);
+  const secret = await token(fleet, d.id);
+  assert.equal((await postCsr(fleet, '/sensor/simpleenroll', (await opensslCsr(fleet, `/CN=${d.id}`)).b64File, ['-u', `x:${secret}`])).status, 200);
+  const reuseSeq = await lastSeq();
+  for (let i = 0; i < 3; i++) assertRefused(await postCsr(fleet, '/sensor/simpleenroll', csr.b64File, ['-u', `x:${secret}`]), 401, /already used/);
+  assert.equal((await eventsSince(reuseSeq)).filter((e) => e.outcome === 'refused').length, 3);
+});
+
 test('audit: refusals carry the code and the reason a person reads', async () => {
   const events = await auditOf(fleet, 'est:token:unknown');
   assert.ok(events.some((e) => e.outcome === 'refused' && e.details.code === 'unauthorized' && e.details.reason === 'unknown bootstrap token'));

@@ -15,7 +15,7 @@ import type { EstApp } from '../types.ts';
 export async function enrollmentRequest(ctx: Context, request: FastifyRequest, operation: EnrollmentOperation): Promise<EnrollmentRequest> {
   const label = labelOf(request);
   await labelProfile(ctx, label);
-  return { operation, label, credentials: credentialsOf(request), now: new Date() };
+  return { operation, label, credentials: credentialsOf(request), now: new Date(), from: request.ip };
 }
 
 export function enrollRoutes(app: EstApp, ctx: Context): void {

@@ -30,6 +30,8 @@ export interface EnrollmentRequest {
   label: string | null;
   credentials: Credentials;
   now: Date;
+  /** The client's address, for the audit of refusals nobody can be named for. */
+  from?: string;
 }
 
 export interface Grant {

@@ -1,5 +1,5 @@
-// Refusals of requests nobody could be identified for (no token, a wrong or revoked token, an
-// ended session) are audited, but a client repeating the same refused request must not grow
+// Refusals of requests nobody could be identified for (REST: no token, a wrong or revoked
+// token, an ended session; EST: no credential, an unknown bootstrap token) are audited, but a client repeating the same refused request must not grow
 // the audit log without bound: per client address, route and reason, the first refusal of
 // each minute is written, the repeats are counted and their number goes into the next event
 // written for that key (`repeatsUnaudited`). So the log grows by at most one event per
