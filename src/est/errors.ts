@@ -3,6 +3,7 @@
 
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { FleetPkiError, type ErrorCode } from '../errors.ts';
+import { drainRequest } from './drain-request.ts';
 
 const STATUS: Record<ErrorCode, number> = {
   bad_request: 400,
@@ -42,8 +43,9 @@ export function estErrorHandler(onFrameworkRefusal: FrameworkRefusalHook) {
     if (mapped) {
       request.log.info({ status: mapped.status }, mapped.message);
       if (known) return sendEstError(reply, mapped.status, mapped.message);
-      // Answered first, audited right after: a client still sending an oversized body would
-      // otherwise see the connection reset (the server stops reading) instead of its 413.
+      // The rest of an oversized body is read first, then the answer, then the audit event: a
+      // client still sending would otherwise see the connection reset instead of its 413.
+      if (mapped.status === 413) await drainRequest(request.raw);
       sendEstError(reply, mapped.status, mapped.message);
       await onFrameworkRefusal(request, mapped.status, mapped.message).catch((err) => request.log.error({ err }, 'the audit event of an EST refusal could not be written'));
       return reply;
