@@ -3,6 +3,7 @@
 
 import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import { FleetPkiError, type ErrorCode } from '../errors.ts';
+import { drainRequest } from './drain-request.ts';
 
 export interface HttpError {
   status: number;
@@ -87,10 +88,13 @@ export function sendError(reply: FastifyReply, error: HttpError): FastifyReply {
   return reply.code(error.status).type('application/json').send(errorBody(error.code, error.message, error.details));
 }
 
-export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export async function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const mapped = toHttpError(error);
   if (mapped) {
     request.log.info({ code: mapped.code, status: mapped.status }, mapped.message);
+    // Fastify closes the connection after a 413 without reading the body: read it first, so
+    // a client still sending gets the answer rather than a reset.
+    if (mapped.status === 413) await drainRequest(request.raw);
     return sendError(reply, mapped);
   }
   request.log.error({ err: error }, 'request failed');

@@ -3,7 +3,7 @@
 
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { FleetPkiError, type ErrorCode } from '../errors.ts';
-import { drainRequest } from './drain-request.ts';
+import { drainRequest } from '../api/drain-request.ts';
 
 const STATUS: Record<ErrorCode, number> = {
   bad_request: 400,
