@@ -16,6 +16,7 @@ import { registerFirmware } from './commands/firmware.ts';
 import { registerInit } from './commands/init.ts';
 import { registerLifecycle } from './commands/lifecycle.ts';
 import { registerManufacturer } from './commands/manufacturer.ts';
+import { registerOcsp } from './commands/ocsp-offline.ts';
 import { registerProfile } from './commands/profile.ts';
 import { registerReport } from './commands/report.ts';
 import { registerServe } from './commands/serve.ts';
@@ -71,6 +72,7 @@ export function buildProgram(): Command {
   registerManufacturer(program);
   registerCert(program);
   registerCrl(program);
+  registerOcsp(program);
   registerFirmware(program);
   registerToken(program);
   registerUser(program);

@@ -50,7 +50,7 @@ export class OcspResponder {
     this.#log = ctx.log.child({ component: 'ocsp' });
     this.#clock = options.clock ?? (() => new Date());
     this.cache = new ResponseCache(ctx.config.ocsp.cacheEntries);
-    this.issuers = new IssuerIndex(ctx.db);
+    this.issuers = new IssuerIndex(ctx.db, this.#clock);
     this.signers = new SignerPool({
       db: ctx.db,
       ledger: ctx.ledger,
@@ -92,8 +92,7 @@ export class OcspResponder {
     for (const entry of this.cache.entries()) {
       if (entry.caching.nextUpdate.getTime() - now >= this.validityMs / 3) continue;
       const key = cacheKey(entry.certId);
-      if (entry.used) {
-        await this.#fill(key, entry.certId, entry.caId);
+      if (entry.used && (await this.#refill(key, entry))) {
         resigned++;
       } else {
         this.cache.delete(key);
@@ -103,10 +102,16 @@ export class OcspResponder {
     return { resigned, dropped };
   }
 
-  /** Issues or renews the delegated signer of every CA with a key here; one CA's failure does not stop the others. */
+  /**
+   * Issues or renews the delegated signer of every CA with a key here, and takes up the
+   * signers imported for CAs kept offline; one CA's failure does not stop the others.
+   */
   async prepareSigners(): Promise<void> {
     for (const caId of await this.issuers.caIds()) {
       await this.signers.ensure(caId, this.#clock()).catch((error) => this.#log.error({ err: error, caId }, 'no OCSP signer for this CA'));
+    }
+    for (const caId of this.issuers.offlineCaIds()) {
+      await this.signers.pickUpImported(caId, this.#clock()).catch((error) => this.#log.error({ err: error, caId }, 'could not load the imported OCSP signer of this CA'));
     }
   }
 
@@ -114,6 +119,17 @@ export class OcspResponder {
     this.#ctx.events.off('revocation', this.#onRevocation);
     await Promise.allSettled([...this.#filling.values()]);
     await this.signers.idle();
+  }
+
+  /** Re-signs a cached response; false when its CA is no longer answered for (an offline CA's signer expired). */
+  async #refill(key: string, entry: CachedResponse): Promise<boolean> {
+    try {
+      await this.#fill(key, entry.certId, entry.caId);
+      return true;
+    } catch (error) {
+      if (!(error instanceof NotAuthoritative)) throw error;
+      return false;
+    }
   }
 
   async #preSigned(certId: CertId): Promise<OcspAnswer> {

@@ -2,6 +2,8 @@
 // once per process, issued when a CA has none, and renewed when less than a third of its life
 // is left, so a response (whose nextUpdate never passes its signer's notAfter) never outlives
 // the certificate that vouches for it. Keys are sealed like CA keys (src/signer/sealed-key.ts).
+// A CA kept offline cannot issue one here: its signer is the certificate imported by
+// `fleetpki ocsp import` (offline-import.ts), used until it expires and never renewed here.
 
 import { createPublicKey, generateKeyPair as generateKeyPairAsync, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -30,6 +32,8 @@ export interface OcspSigner {
   signer: Signer;
   notBefore: Date;
   notAfter: Date;
+  /** False for a CA kept offline: only another `ocsp import` brings its next signer. */
+  renewable: boolean;
 }
 
 export interface SignerPoolDeps {
@@ -50,10 +54,12 @@ export function renewalDue(signer: Pick<OcspSigner, 'notBefore' | 'notAfter'>, n
   return signer.notAfter.getTime() - now.getTime() < life / 3;
 }
 
-const usable = (signer: OcspSigner, now: Date) => signer.notBefore <= now && now < signer.notAfter;
+const usable = (signer: Pick<OcspSigner, 'notBefore' | 'notAfter'>, now: Date) => signer.notBefore <= now && now < signer.notAfter;
+/** Judged on the row's columns, before its key is unsealed (scrypt): an expired row costs no unsealing. */
+const usableRow = (row: OcspSignerRow, now: Date) => usable({ notBefore: new Date(row.not_before), notAfter: new Date(row.not_after) }, now);
 
 /** Same key type as the CA: a relying party that can check the CA's signatures can check the responder's. */
-async function generateKey(type: KeyType): Promise<KeyObject> {
+export async function generateKey(type: KeyType): Promise<KeyObject> {
   if (type === 'ed25519') return (await generate('ed25519')).privateKey;
   if (type.startsWith('rsa-')) return (await generate('rsa', { modulusLength: Number(type.slice(4)) })).privateKey;
   return (await generate('ec', { namedCurve: type === 'ec-p384' ? 'P-384' : 'P-256' })).privateKey;
@@ -72,7 +78,7 @@ export class SignerPool {
   async forCa(caId: string, now: Date): Promise<OcspSigner> {
     const current = this.#current.get(caId);
     if (current && usable(current, now)) {
-      if (renewalDue(current, now) && !this.#pending.has(caId)) {
+      if (current.renewable && renewalDue(current, now) && !this.#pending.has(caId)) {
         this.#once(caId, () => this.#renew(current, now)).catch((error) => this.#deps.log.error({ err: error, caId }, 'OCSP signer renewal failed'));
       }
       return current;
@@ -83,7 +89,19 @@ export class SignerPool {
   /** A signer with more than a third of its life left, issued now if need be (the refresher's job). */
   async ensure(caId: string, now: Date): Promise<OcspSigner> {
     const signer = await this.forCa(caId, now);
-    return renewalDue(signer, now) ? this.#once(caId, () => this.#renew(signer, now)) : signer;
+    return signer.renewable && renewalDue(signer, now) ? this.#once(caId, () => this.#renew(signer, now)) : signer;
+  }
+
+  /**
+   * For a CA kept offline (the refresher's job): takes up a signer imported since, by this
+   * process or another, once it outlasts the current one. Nothing is issued.
+   */
+  async pickUpImported(caId: string, now: Date): Promise<OcspSigner | null> {
+    const row = await fromStore(() => latestOcspSigner(this.#deps.db, caId));
+    const current = this.#current.get(caId);
+    if (!row || !usableRow(row, now) || row.id === current?.id) return current ?? null;
+    if (current && usable(current, now) && Date.parse(row.not_after) <= current.notAfter.getTime()) return current;
+    return this.#install(this.#unseal(row, false));
   }
 
   /** Waits for issuance and renewal under way (before the store closes). */
@@ -101,9 +119,13 @@ export class SignerPool {
   }
 
   async #loadOrIssue(caId: string, now: Date): Promise<OcspSigner> {
+    const issuer = await this.#deps.cas.get(caId);
     const row = await fromStore(() => latestOcspSigner(this.#deps.db, caId));
-    const stored = row ? this.#unseal(row) : null;
-    if (stored && usable(stored, now)) return this.#install(stored);
+    if (row && usableRow(row, now)) return this.#install(this.#unseal(row, issuer.hasKey));
+    if (!issuer.hasKey) {
+      const last = row ? ` (the last one imported expired at ${row.not_after})` : '';
+      throw new NotAuthoritative(`CA ${issuer.row.name} is kept offline and has no current OCSP responder certificate here${last}: fleetpki ocsp request, ocsp sign-request on its instance, ocsp import`);
+    }
     return this.#install(await this.#issue(caId, now));
   }
 
@@ -120,9 +142,9 @@ export class SignerPool {
     return signer;
   }
 
-  #unseal(row: OcspSignerRow): OcspSigner {
+  #unseal(row: OcspSignerRow, renewable: boolean): OcspSigner {
     const privateKey = unsealPrivateKey(row.encrypted_key, this.#deps.passphrase(), row.id);
-    return toSigner(row.id, row.ca_id, row.certificate_der, privateKey);
+    return toSigner(row.id, row.ca_id, row.certificate_der, privateKey, renewable);
   }
 
   async #issue(caId: string, now: Date): Promise<OcspSigner> {
@@ -149,11 +171,11 @@ export class SignerPool {
       { actor: 'system:ocsp', action: 'ocsp.signer.issue', target: `ca:${issuer.row.name}`, outcome: 'success', details: { signer: id, serial: serial.hex, notAfter: row.not_after } },
     ]);
     this.#deps.log.info({ ca: issuer.row.name, signer: id, notAfter: row.not_after }, 'issued a delegated OCSP signing certificate');
-    return toSigner(id, caId, der, privateKey);
+    return toSigner(id, caId, der, privateKey, true);
   }
 }
 
-function toSigner(id: string, caId: string, der: Buffer, privateKey: KeyObject): OcspSigner {
+function toSigner(id: string, caId: string, der: Buffer, privateKey: KeyObject, renewable: boolean): OcspSigner {
   const info = parseCertificate(der);
-  return { id, caId, certificateDer: der, responderKeyHash: keyIdentifier(info.spkiDer), signer: new SoftwareSigner(privateKey), notBefore: info.notBefore, notAfter: info.notAfter };
+  return { id, caId, certificateDer: der, responderKeyHash: keyIdentifier(info.spkiDer), signer: new SoftwareSigner(privateKey), notBefore: info.notBefore, notAfter: info.notAfter, renewable };
 }

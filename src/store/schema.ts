@@ -138,6 +138,16 @@ export interface OcspSignersTable {
   created_at: string;
 }
 
+/** A responder key made here for a CA kept offline, waiting for its certificate (`fleetpki ocsp request`). */
+export interface OcspSignerRequestsTable {
+  id: string;
+  ca_id: string;
+  spki_sha256: string;
+  encrypted_key: Buffer;
+  request_sha256: string;
+  created_at: string;
+}
+
 /** One-time EST bootstrap secrets, bound to a device and a profile. */
 export interface BootstrapTokensTable {
   id: string;
@@ -390,6 +400,7 @@ export interface Database {
   audit_head: AuditHeadTable;
   crls: CrlsTable;
   ocsp_signers: OcspSignersTable;
+  ocsp_signer_requests: OcspSignerRequestsTable;
   bootstrap_tokens: BootstrapTokensTable;
   manufacturers: ManufacturersTable;
   firmware_signatures: FirmwareSignaturesTable;

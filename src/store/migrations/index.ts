@@ -11,6 +11,7 @@ import { discoveryMigration } from './007-discovery.ts';
 import { reportingMigration } from './008-reporting.ts';
 import { dashboardMigration } from './009-dashboard.ts';
 import { deviceManufacturerMigration } from './010-device-manufacturer.ts';
+import { ocspSignerRequestsMigration } from './011-ocsp-signer-requests.ts';
 
 export function createMigrations(engine: Engine): Record<string, Migration> {
   return {
@@ -23,6 +24,7 @@ export function createMigrations(engine: Engine): Record<string, Migration> {
     '008-reporting': reportingMigration(engine),
     '009-dashboard': dashboardMigration(engine),
     '010-device-manufacturer': deviceManufacturerMigration(engine),
+    '011-ocsp-signer-requests': ocspSignerRequestsMigration(engine),
   };
 }
 
