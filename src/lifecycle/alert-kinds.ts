@@ -21,6 +21,7 @@ export const ALERT_KINDS = {
   'drift.held-on-active-device': { severity: 'warning', clears: 'condition', description: 'certificate on hold while its device is active' },
   'drift.active-without-certificate': { severity: 'warning', clears: 'condition', description: 'active device whose certificates are all revoked' },
   'crl.stale': { severity: 'critical', clears: 'condition', description: "a CA's full CRL is missing or past its nextUpdate; for a CA kept offline, also when the next one is due from the offline instance" },
+  'ocsp.signer-expiring': { severity: 'warning', clears: 'condition', description: 'the OCSP responder certificate of a CA kept offline has less than a third of its life left, has expired, or was requested and not imported yet' },
   'job.failed': { severity: 'warning', clears: 'condition', description: 'the last run of a lifecycle job failed' },
 } as const satisfies Record<string, AlertKind>;
 

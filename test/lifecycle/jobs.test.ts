@@ -116,7 +116,7 @@ describe('drift, missing devices, stale CRLs and failing jobs', () => {
 
   test("a CA whose CRL nobody can re-sign (an offline root) raises crl.stale once its nextUpdate passes", async () => {
     clock.set(Date.now());
-    assert.deepEqual((await run('crl-refresh')).counts, { signed: 1, published: 0, stale: 0, opened: 0, resolved: 0 });
+    assert.deepEqual((await run('crl-refresh')).counts, { signed: 1, published: 0, stale: 0, respondersDue: 0, opened: 0, resolved: 0 });
     await fleet.ctx.db.updateTable('cas').set({ encrypted_key: null }).where('name', '=', 'fleet-root').execute();
     clock.advance(25 * 3_600_000);
     const counts = (await run('crl-refresh')).counts;
