@@ -4,7 +4,7 @@
 import { BadRequest } from '../errors.ts';
 import type { OcspStatus } from '../x509/ocsp.ts';
 
-/** The CertID names no CA this responder answers for (unknown issuer, or a CA without a key here). */
+/** The CertID names no CA this responder answers for (unknown issuer, or a CA kept offline without a valid imported signer). */
 export class NotAuthoritative extends Error {}
 
 /** The store did not answer: the client should try again later, not conclude anything. */

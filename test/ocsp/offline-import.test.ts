@@ -276,3 +276,43 @@ describe('the lifecycle warns ahead', () => {
     assert.match(root[0].summary, /offline CA offline-root has no OCSP responder certificate yet/);
   });
 });
+
+describe('ocsp sign-request refuses what it must not sign, and signs nothing', () => {
+  const signedEvents = async () => (await offline.ctx.db.selectFrom('audit_events').select('seq').where('action', '=', 'ocsp.sign-request').where('outcome', '=', 'success').execute()).length;
+  const cases: Array<[string, () => Promise<{ file: ResponderRequestFile; days?: number }>, RegExp]> = [
+    ['a CSR whose signature does not verify (no proof of possession)', async () => {
+      const file = await request();
+      const der = Buffer.from((await parseCsr(file.request.csr)).der);
+      der[der.length - 3] ^= 0x01;
+      const tampered = { ...file.request, csr: toPem(der, 'CERTIFICATE REQUEST') };
+      return { file: parseResponderRequest(Buffer.from(JSON.stringify(tampered))) };
+    }, /CSR signature does not verify/],
+    ['a CA this instance does not have', async () => {
+      const file = await request();
+      return { file: parseResponderRequest(Buffer.from(JSON.stringify({ ...file.request, ca: { ...file.request.ca, certificateSha256: 'ab'.repeat(32) } }))) };
+    }, /whose certificate no CA here has: run ocsp sign-request on the instance that holds its key/],
+    ['more days than a responder certificate may have', async () => ({ file: await request(), days: 93 }), /--days must be a whole number from 1 to 92, not 93/],
+  ];
+  for (const [name, make, reason] of cases) {
+    test(name, async () => {
+      const { file, days } = await make();
+      const before = await signedEvents();
+      await assert.rejects(signResponderRequest(offline.ctx, file, days ?? 30, 'test'), (error: Error) => {
+        assert.match(error.message, reason);
+        return true;
+      });
+      assert.equal(await signedEvents(), before);
+    });
+  }
+
+  test('a file that is not a request of this version', () => {
+    assert.throws(() => parseResponderRequest(Buffer.from('{"format":"fleetpki-crl-request/1"}')), /not an OCSP responder request of this version \(fleetpki-ocsp-responder-request\/1\)/);
+    assert.throws(() => parseResponderRequest(Buffer.from('garbage')), /the OCSP responder request is not JSON/);
+  });
+
+  test('a validity never passes the CA\'s own notAfter', async () => {
+    const nearEnd = new Date(lineCaCert.notAfter.getTime() - 5 * DAY);
+    const result = await signResponderRequest(offline.ctx, await request(), 30, 'test', nearEnd);
+    assert.equal(result.notAfter, lineCaCert.notAfter.toISOString());
+  });
+});
