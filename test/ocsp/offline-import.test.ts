@@ -316,3 +316,26 @@ describe('ocsp sign-request refuses what it must not sign, and signs nothing', (
     assert.equal(result.notAfter, lineCaCert.notAfter.toISOString());
   });
 });
+
+describe('an offline root', () => {
+  test('after its own round trip, answers for the issuing CA certificates it signed, with the root as issuer', async () => {
+    const rootCert = parseCertificate((await online.ctx.cas.byName('offline-root')).row.certificate_der);
+    const responder = new OcspResponder(online.ctx);
+    try {
+      const askAboutLineCa = () => responder.respond(encodeOcspRequest(lineCaCert, rootCert));
+      assert.equal((await askAboutLineCa()).status, 'unauthorized');
+      const file = parseResponderRequest((await buildResponderRequest(online.ctx, 'offline-root', 'test')).bytes);
+      const { pem } = await signResponderRequest(offline.ctx, file, 30, 'test');
+      assert.equal(parseCertificate(pem).issuer, rootCert.subject);
+      await importResponderCertificate(online.ctx, fileOf(pem), 'test');
+      await responder.prepareSigners();
+      const answer = await askAboutLineCa();
+      assert.equal(answer.status, 'successful');
+      const read = readOcspResponse(answer.der, lineCaCert, rootCert);
+      assert.equal(read.single!.status.kind, 'good');
+      assert.deepEqual(read.certificates, [parseCertificate(pem).der]);
+    } finally {
+      await responder.close();
+    }
+  });
+});
