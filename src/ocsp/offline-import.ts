@@ -8,9 +8,9 @@
 // request's sealed key, and the request is consumed in the same transaction. The responder
 // picks it up (SignerPool.pickUpImported). Any refusal stores nothing and is audited.
 
-import { createHash, createPublicKey } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { AuthorityKeyIdentifier, Certificate, id_ce_authorityKeyIdentifier } from '@peculiar/asn1-x509';
+import { Certificate, id_ce_authorityKeyIdentifier, KeyUsageFlags } from '@peculiar/asn1-x509';
 import type { Kysely } from 'kysely';
 import type { Context } from '../app/context.ts';
 import { BadRequest, Conflict, FleetPkiError, NotFound, PolicyDenied } from '../errors.ts';
@@ -21,15 +21,13 @@ import { insertOcspSigner, latestOcspSigner } from '../store/repos/ocsp-signers.
 import type { Database } from '../store/schema.ts';
 import { certificateUsage } from '../x509/cert-usage.ts';
 import { isSignedBy, parseCertificate, sha256Hex, type CertificateInfo } from '../x509/certificate.ts';
-import { extensionValue } from '../x509/extensions.ts';
+import { authorityKeyIdHex, extensionValue } from '../x509/extensions.ts';
 import { OCSP_OID } from '../x509/ocsp.ts';
 import { OID } from '../x509/oids.ts';
 
 /** A clock a little ahead on the offline machine is not a forgery. */
 const CLOCK_SKEW_MS = 5 * 60_000;
 const MAX_FILE_BYTES = 64 * 1024;
-/** KeyUsage bit digitalSignature (bit 0, the most significant bit of the first octet in peculiar's flags). */
-const DIGITAL_SIGNATURE = 1;
 
 export interface ResponderImportReport {
   ca: string;
@@ -54,12 +52,12 @@ function authorityKeyId(der: Buffer): string {
   const aki = extensions.find((e) => e.extnID === id_ce_authorityKeyIdentifier);
   let keyId;
   try {
-    keyId = aki && AsnConvert.parse(extensionValue(aki), AuthorityKeyIdentifier).keyIdentifier;
+    keyId = aki && authorityKeyIdHex(extensionValue(aki));
   } catch (error) {
     throw new BadRequest(`malformed authority key identifier: ${(error as Error).message}`);
   }
   if (!keyId) throw new BadRequest('the certificate has no authority key identifier, so the CA that signed it cannot be told');
-  return Buffer.from(extensionValue({ extnValue: keyId })).toString('hex');
+  return keyId;
 }
 
 function caOf(cert: CertificateInfo, cas: CaRow[]): CaRow {
@@ -80,7 +78,7 @@ function checkResponderProfile(cert: CertificateInfo): void {
   if (!usage.extKeyUsages?.includes(OID.kpOcspSigning)) throw new BadRequest('the certificate lacks the extended key usage OCSPSigning: relying parties would not accept responses it signs');
   const extensions = AsnConvert.parse(cert.der, Certificate).tbsCertificate.extensions ?? [];
   if (!extensions.some((e) => e.extnID === OCSP_OID.noCheck)) throw new BadRequest('the certificate lacks id-pkix-ocsp-nocheck: relying parties would ask about the responder\'s own status, which nobody can answer for an offline CA');
-  if (usage.keyUsage !== null && (usage.keyUsage & DIGITAL_SIGNATURE) === 0) throw new BadRequest('the certificate\'s key usage lacks digitalSignature');
+  if (usage.keyUsage !== null && (usage.keyUsage & KeyUsageFlags.digitalSignature) === 0) throw new BadRequest('the certificate\'s key usage lacks digitalSignature');
 }
 
 function checkTimes(cert: CertificateInfo, ca: CaRow, now: Date): void {
@@ -126,7 +124,7 @@ async function judge(ctx: Context, bytes: Buffer, now: Date): Promise<Judged> {
 }
 
 export async function importResponderCertificate(ctx: Context, file: { path: string; bytes: Buffer }, actor: string, now = new Date()): Promise<ResponderImportReport> {
-  const sha256 = createHash('sha256').update(file.bytes).digest('hex');
+  const sha256 = sha256Hex(file.bytes);
   try {
     const { ca, cert, request } = await judge(ctx, file.bytes, now);
     const report: ResponderImportReport = { ca: ca.name, signer: request.id, serial: cert.serialHex, notBefore: cert.notBefore.toISOString(), notAfter: cert.notAfter.toISOString(), sha256, replaces: null };

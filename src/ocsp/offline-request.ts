@@ -6,12 +6,12 @@
 // file is not signed by anything the two instances share, so its SHA-256 is printed and
 // audited on both sides for the operator to compare, as for a CRL request.
 
-import { createHash, createPublicKey } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import Type, { type Static } from 'typebox';
-import Value from 'typebox/value';
 import type { Context } from '../app/context.ts';
+import { parseOfflineFile } from '../app/offline-file.ts';
 import { audited } from '../app/refusal.ts';
-import { BadRequest, PolicyDenied } from '../errors.ts';
+import { PolicyDenied } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { sealPrivateKey } from '../signer/sealed-key.ts';
 import { SoftwareSigner } from '../signer/software.ts';
@@ -60,8 +60,6 @@ export interface ResponderRequestFile {
   sha256: string;
 }
 
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
 /** Online: a responder key for an offline CA, sealed as a pending request, and the file to carry. Audited as ocsp.request. */
 export async function buildResponderRequest(ctx: Context, caName: string, actor: string, now = new Date()): Promise<ResponderRequestFile> {
   return audited(ctx, actor, 'ocsp.request', `ca:${caName}`, async () => {
@@ -79,7 +77,7 @@ export async function buildResponderRequest(ctx: Context, caName: string, actor:
       csr: toPem(csr, 'CERTIFICATE REQUEST'),
     };
     const bytes = Buffer.from(`${JSON.stringify(request, null, 2)}\n`);
-    const digest = sha256(bytes);
+    const digest = sha256Hex(bytes);
     const row = {
       id,
       ca_id: issuer.row.id,
@@ -97,14 +95,6 @@ export async function buildResponderRequest(ctx: Context, caName: string, actor:
 
 /** Offline: the request file read back, its shape checked before anything is done with it. */
 export function parseResponderRequest(bytes: Buffer): ResponderRequestFile {
-  if (bytes.length > MAX_REQUEST_BYTES) throw new BadRequest(`the OCSP responder request is ${bytes.length} bytes, more than the ${MAX_REQUEST_BYTES} accepted`);
-  let input: unknown;
-  try {
-    input = JSON.parse(bytes.toString('utf8'));
-  } catch (error) {
-    throw new BadRequest(`the OCSP responder request is not JSON: ${(error as Error).message}`);
-  }
-  const problems = [...Value.Errors(ResponderRequestSchema, input)].slice(0, 10).map((e) => `${e.instancePath.slice(1).replace(/\//g, '.') || 'request'}: ${e.message}`);
-  if (problems.length > 0) throw new BadRequest(`not an OCSP responder request of this version (${RESPONDER_REQUEST_FORMAT}): ${problems.join('; ')}`);
-  return { request: input as ResponderRequest, bytes, sha256: sha256(bytes) };
+  const request = parseOfflineFile(bytes, ResponderRequestSchema, { name: 'OCSP responder request', article: 'an', format: RESPONDER_REQUEST_FORMAT, maxBytes: MAX_REQUEST_BYTES });
+  return { request, bytes, sha256: sha256Hex(bytes) };
 }

@@ -16,14 +16,11 @@ import { sha256Hex } from '../x509/certificate.ts';
 import { parseCsr } from '../x509/csr.ts';
 import { toPem } from '../x509/pem.ts';
 import type { ResponderRequestFile } from './offline-request.ts';
-import { signResponderCertificate } from './signer-certificate.ts';
+import { responderValidity, signResponderCertificate } from './signer-certificate.ts';
 
-const DAY_MS = 86_400_000;
 export const DEFAULT_RESPONDER_DAYS = 30;
 /** A quarter: a responder certificate with nocheck cannot be withdrawn, only outlived. */
 export const MAX_RESPONDER_DAYS = 92;
-/** notBefore a minute back, for the online machine's clock. */
-const BACKDATE_MS = 60_000;
 
 export interface ResponderSignResult {
   /** The CA's name here, and on the online instance. */
@@ -49,8 +46,7 @@ async function caOfRequest(ctx: Context, file: ResponderRequestFile): Promise<Is
 
 function validity(issuer: Issuer, days: number, now: Date): { notBefore: Date; notAfter: Date } {
   if (!Number.isInteger(days) || days < 1 || days > MAX_RESPONDER_DAYS) throw new BadRequest(`--days must be a whole number from 1 to ${MAX_RESPONDER_DAYS}, not ${days}`);
-  const notBefore = new Date(Math.max(Math.floor(now.getTime() / 1000) * 1000 - BACKDATE_MS, issuer.cert.notBefore.getTime()));
-  const notAfter = new Date(Math.min(notBefore.getTime() + days * DAY_MS, issuer.cert.notAfter.getTime()));
+  const { notBefore, notAfter } = responderValidity(issuer, now, days);
   if (notAfter.getTime() <= now.getTime()) throw new PolicyDenied(`CA ${issuer.row.name} expired at ${issuer.cert.notAfter.toISOString()}: it can vouch for no responder`);
   return { notBefore, notAfter };
 }

@@ -23,6 +23,17 @@ export interface SignerCertificateRequest {
   notAfter: Date;
 }
 
+const DAY_MS = 86_400_000;
+/** notBefore a minute back, for relying parties' clocks. */
+const BACKDATE_MS = 60_000;
+
+/** A responder certificate's validity from now for `days`, inside the CA's own (whole seconds, a minute back). */
+export function responderValidity(issuer: Issuer, now: Date, days: number): { notBefore: Date; notAfter: Date } {
+  const notBefore = new Date(Math.max(Math.floor(now.getTime() / 1000) * 1000 - BACKDATE_MS, issuer.cert.notBefore.getTime()));
+  const notAfter = new Date(Math.min(notBefore.getTime() + days * DAY_MS, issuer.cert.notAfter.getTime()));
+  return { notBefore, notAfter };
+}
+
 const NO_CHECK = extension(OCSP_OID.noCheck, false, tlv(TAG.NULL));
 const SUFFIX = ' OCSP Responder';
 

@@ -21,7 +21,7 @@ import { parseCertificate } from '../x509/certificate.ts';
 import { keyIdentifier } from '../x509/extensions.ts';
 import { classifyPublicKey, isKeyType, type KeyType } from '../x509/keys.ts';
 import { fromStore, NotAuthoritative } from './errors.ts';
-import { signResponderCertificate } from './signer-certificate.ts';
+import { responderValidity, signResponderCertificate } from './signer-certificate.ts';
 
 export interface OcspSigner {
   id: string;
@@ -154,8 +154,7 @@ export class SignerPool {
     const privateKey = await generateKey(isKeyType(issuer.row.key_type) ? issuer.row.key_type : 'ec-p256');
     const publicKey = createPublicKey(privateKey);
     const spki = publicKey.export({ format: 'der', type: 'spki' });
-    const notBefore = new Date(Math.max(Math.floor(now.getTime() / 1000) * 1000 - 60_000, issuer.cert.notBefore.getTime()));
-    const notAfter = new Date(Math.min(notBefore.getTime() + this.#deps.validityDays * DAY_MS, issuer.cert.notAfter.getTime()));
+    const { notBefore, notAfter } = responderValidity(issuer, now, this.#deps.validityDays);
     const { der, serial } = await signResponderCertificate({ issuer, caSigner, spki, key: classifyPublicKey(publicKey), notBefore, notAfter });
     const id = newId();
     const row = {

@@ -8,7 +8,6 @@
 import { createHash, verify } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import {
-  AuthorityKeyIdentifier,
   CertificateList,
   CRLNumber,
   id_ce_authorityKeyIdentifier,
@@ -23,7 +22,7 @@ import type { CaRow } from '../store/repos/cas.ts';
 import { parseCertificate, serialHexFromInteger, type CertificateInfo } from '../x509/certificate.ts';
 import { x509SignatureDigest } from '../x509/cms-algorithms.ts';
 import { children, readTop, slice, TAG, value } from '../x509/der.ts';
-import { extensionValue } from '../x509/extensions.ts';
+import { authorityKeyIdHex, extensionValue } from '../x509/extensions.ts';
 import { derFromInput } from '../x509/pem.ts';
 import { FULL_CRL, parsePartition } from './partition.ts';
 
@@ -86,9 +85,8 @@ function extensionOf(raw: Raw, oid: string): Uint8Array | undefined {
 
 function caOf(raw: Raw, cas: KnownCa[]): KnownCa {
   const aki = extensionOf(raw, id_ce_authorityKeyIdentifier);
-  const keyId = aki && AsnConvert.parse(aki, AuthorityKeyIdentifier).keyIdentifier;
-  if (!keyId) throw new BadRequest('the CRL has no authority key identifier, so the CA that signed it cannot be told');
-  const keyHex = Buffer.from(extensionValue({ extnValue: keyId })).toString('hex');
+  const keyHex = aki && authorityKeyIdHex(aki);
+  if (!keyHex) throw new BadRequest('the CRL has no authority key identifier, so the CA that signed it cannot be told');
   const ca = cas.find((c) => c.row.ski_hex === keyHex);
   if (!ca) throw new NotFound(`the CRL is signed by no CA known here (authority key identifier ${keyHex}): a CRL of another CA, or of a CA not imported yet (fleetpki ca import-root / ca import-issuing)`);
   if (!raw.issuerDer.equals(ca.cert.subjectDer)) throw new BadRequest(`the CRL's issuer is not "${ca.cert.subject}", the subject of CA ${ca.row.name}, whose key identifier it names`);

@@ -8,14 +8,14 @@
 // SHA-256 is printed and audited on both sides for the operator to compare. A revocation
 // left out of it on the way is caught at import: `crl import` refuses a CRL that omits one.
 
-import { createHash } from 'node:crypto';
 import Type, { type Static } from 'typebox';
-import Value from 'typebox/value';
 import type { Context } from '../app/context.ts';
+import { parseOfflineFile } from '../app/offline-file.ts';
 import { audited } from '../app/refusal.ts';
 import type { Issuer } from '../ca/issuer.ts';
 import { REVOCATION_REASON_NAMES, type RevocationReason } from '../ca/revocation-reasons.ts';
 import { BadRequest, PolicyDenied } from '../errors.ts';
+import { sha256Hex } from '../x509/certificate.ts';
 import { highestCrlNumber } from './crl-rows.ts';
 
 export const CRL_REQUEST_FORMAT = 'fleetpki-crl-request/1';
@@ -78,10 +78,6 @@ export interface CrlRequestFile {
   sha256: string;
 }
 
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 async function revocationsOf(ctx: Context, issuer: Issuer, now: Date): Promise<RequestedRevocation[]> {
   const rows = await ctx.db
     .selectFrom('certificates')
@@ -117,7 +113,7 @@ export async function buildCrlRequest(ctx: Context, caName: string, actor: strin
       revocations: await revocationsOf(ctx, issuer, now),
     };
     const bytes = Buffer.from(`${JSON.stringify(request, null, 2)}\n`);
-    const digest = sha256(bytes);
+    const digest = sha256Hex(bytes);
     const details = { sha256: digest, revocations: request.revocations.length, crlNumberAbove: request.crlNumberAbove };
     await ctx.ledger.audit([{ actor, action: 'crl.request', target: `ca:${caName}`, outcome: 'success', details }]);
     return { request, bytes, sha256: digest };
@@ -126,20 +122,11 @@ export async function buildCrlRequest(ctx: Context, caName: string, actor: strin
 
 /** Offline: the request file read back, its shape checked before anything is done with it. */
 export function parseCrlRequest(bytes: Buffer): CrlRequestFile {
-  if (bytes.length > MAX_REQUEST_BYTES) throw new BadRequest(`the CRL request is ${bytes.length} bytes, more than the ${MAX_REQUEST_BYTES} accepted`);
-  let input: unknown;
-  try {
-    input = JSON.parse(bytes.toString('utf8'));
-  } catch (error) {
-    throw new BadRequest(`the CRL request is not JSON: ${(error as Error).message}`);
-  }
-  const problems = [...Value.Errors(CrlRequestSchema, input)].slice(0, 10).map((e) => `${e.instancePath.slice(1).replace(/\//g, '.') || 'request'}: ${e.message}`);
-  if (problems.length > 0) throw new BadRequest(`not a CRL request of this version (${CRL_REQUEST_FORMAT}): ${problems.join('; ')}`);
-  const request = input as CrlRequest;
+  const request = parseOfflineFile(bytes, CrlRequestSchema, { name: 'CRL request', article: 'a', format: CRL_REQUEST_FORMAT, maxBytes: MAX_REQUEST_BYTES });
   const serials = new Set<string>();
   for (const entry of request.revocations) {
     if (serials.has(entry.serial)) throw new BadRequest(`the CRL request lists serial ${entry.serial} twice`);
     serials.add(entry.serial);
   }
-  return { request, bytes, sha256: sha256(bytes) };
+  return { request, bytes, sha256: sha256Hex(bytes) };
 }

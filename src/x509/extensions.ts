@@ -122,3 +122,9 @@ export function extensionValue(ext: { extnValue: ArrayBufferView }): Uint8Array 
   const view = ext.extnValue;
   return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 }
+
+/** The key identifier an authorityKeyIdentifier value names, hex; null when it names none. Throws on a malformed value. */
+export function authorityKeyIdHex(value: Uint8Array): string | null {
+  const keyId = AsnConvert.parse(value, AuthorityKeyIdentifier).keyIdentifier;
+  return keyId ? Buffer.from(extensionValue({ extnValue: keyId })).toString('hex') : null;
+}

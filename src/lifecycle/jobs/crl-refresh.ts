@@ -29,9 +29,9 @@ async function staleCrls(run: JobRun): Promise<Finding[]> {
 
 async function expiringResponders(run: JobRun): Promise<Finding[]> {
   const findings: Finding[] = [];
-  for (const ca of await listCas(run.lc.ctx.db)) {
+  const { db } = run.lc.ctx;
+  for (const ca of await listCas(db)) {
     if (ca.encrypted_key !== null) continue;
-    const db = run.lc.ctx.db;
     const expiry = responderExpiry(ca, await latestOcspSigner(db, ca.id), (await listOcspSignerRequests(db, ca.id)).length, run.now);
     if (expiry) findings.push({ kind: 'ocsp.signer-expiring', subject: `ca:${ca.name}`, ...expiry });
   }
