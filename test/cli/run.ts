@@ -2,6 +2,7 @@
 // pinned Node 24. FLEETPKI_* variables of the calling shell (a CI database URL, say) are
 // dropped so every test sees only its own temp data directory.
 
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,4 +52,11 @@ export function fleet(dataDir: string, env: Record<string, string> = {}) {
   const run = (...args: string[]) => cli(['--data-dir', dataDir, ...args], { env });
   const json = async <T = any>(...args: string[]) => parsed<T>(await run(...args, '--json'), args.join(' '));
   return { dataDir, run, json };
+}
+
+/** The stdout of a CLI run that must succeed; its stderr is the failure message otherwise. */
+export async function ok(result: Promise<{ code: number | null; stderr: string; stdout: string }>): Promise<string> {
+  const r = await result;
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout;
 }

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { revokeCertificate } from '../../src/app/certificates.ts';
@@ -15,6 +15,7 @@ import { caChainPem } from '../../src/app/cas.ts';
 import { CrlScheduler } from '../../src/revocation/crl-scheduler.ts';
 import { openTestFleet, type TestFleet } from '../helpers/context.ts';
 import { issueDevice, issueIdevidDevice, makeManufacturerCa, type Issued } from './harness.ts';
+import { freePort } from '../helpers/free-port.ts';
 
 /**
  * The broker: $MOSQUITTO, else the first mosquitto on PATH, else Debian's /usr/sbin (a daemon's
@@ -44,16 +45,6 @@ async function stopBroker(broker: ChildProcess): Promise<void> {
     broker.kill('SIGKILL');
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {

@@ -5,19 +5,13 @@
 // which comes before its nextUpdate.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { revokeCertificate } from '../../src/app/certificates.ts';
-import { createIssuing, importRoot } from '../../src/app/cas.ts';
-import { createDevice } from '../../src/app/devices.ts';
-import { putProfile } from '../../src/app/profiles.ts';
 import type { Issuer } from '../../src/ca/issuer.ts';
 import { crlPartitionUrl } from '../../src/ca/urls.ts';
-import { readBundle } from '../../src/factory/bundle-read.ts';
-import { importIssuingCa } from '../../src/factory/ca-import-issuing.ts';
-import { importBundle } from '../../src/factory/cert-import.ts';
 import { listAlerts, runJobNow } from '../../src/lifecycle/operations.ts';
 import { createLifecycle } from '../../src/lifecycle/service.ts';
 import { importCrls, type CrlFile } from '../../src/revocation/crl-import.ts';
@@ -31,9 +25,9 @@ import { listCas } from '../../src/store/repos/cas.ts';
 import type { CrlsTable } from '../../src/store/schema.ts';
 import { encodeCertificateList, encodeCrlEntry, encodeTbsCertList, type CrlParts } from '../../src/x509/crl.ts';
 import { encodeName } from '../../src/x509/name.ts';
-import { toPem } from '../../src/x509/pem.ts';
 import { openTestFleet, type TestFleet } from '../helpers/context.ts';
 import { issueDevice, type Issued } from './harness.ts';
+import { setUpOfflineLineInProcess } from './offline-line.ts';
 
 const HOUR = 3_600_000;
 let offline: TestFleet;
@@ -77,28 +71,10 @@ async function forge(parts: Partial<CrlParts>): Promise<Buffer> {
 before(async () => {
   [offline, online, stranger] = await Promise.all([openTestFleet(), openTestFleet(), openTestFleet()]);
   files = mkdtempSync(join(tmpdir(), 'fleetpki-offline-import-'));
-  // Offline: an issuing CA under the same name it has online, so its partition URLs are served there.
-  await createIssuing(offline.ctx, { name: 'line-ca', keyType: 'ec-p256', validityDays: 365, commonName: 'Line CA', organization: 'Fleet' }, 'fleet-root', 'test');
-  await putProfile(offline.ctx, { name: 'line', ca: 'line-ca', keys: { allowed: ['ec-p256'] }, validity: '30d', subject: { CN: '{{device.id}}' }, keyUsage: ['digitalSignature'], extKeyUsage: ['clientAuth'] }, 'test');
-  lineCa = await offline.ctx.cas.byName('line-ca');
-  const root = (await offline.ctx.cas.byName('fleet-root')).row.certificate_der;
-  await importRoot(online.ctx, 'offline-root', toPem(root, 'CERTIFICATE'), 'test');
-  onlineCaId = (await importIssuingCa(online.ctx, 'line-ca', toPem(lineCa.row.certificate_der, 'CERTIFICATE'), 'test')).id;
-  await putProfile(online.ctx, { name: 'line', ca: 'line-ca', keys: { allowed: ['ec-p256'] }, validity: '30d', subject: { CN: '{{device.id}}' }, keyUsage: ['digitalSignature'], extKeyUsage: ['clientAuth'] }, 'test');
-
-  // Three certificates signed offline, recorded online through a bundle, as batch sign and cert import do.
-  issued = [await issueDevice(offline, 'line'), await issueDevice(offline, 'line'), await issueDevice(offline, 'line')];
-  const signedList = [];
-  for (const [i, cert] of issued.entries()) {
-    const device = await offline.ctx.db.selectFrom('devices').select('external_serial').where('id', '=', cert.deviceId).executeTakeFirstOrThrow();
-    await createDevice(online.ctx, { externalSerial: device.external_serial, deviceClass: 'sensor', environment: 'production' }, 'test');
-    writeFileSync(join(files, `c${i}.pem`), cert.pem);
-    signedList.push({ file: `c${i}.pem`, serial: device.external_serial, profile: 'line' });
-  }
-  writeFileSync(join(files, 'manifest.json'), JSON.stringify({ signed: signedList }));
-  const report = await importBundle(online.ctx, readBundle(files), {}, 'test');
-  assert.equal(report.imported.length, 3);
-  onlineIds = report.imported.map((i) => i.certificateId);
+  // Offline: an issuing CA under the same name it has online, so its partition URLs are served
+  // there; three certificates signed offline, recorded online through a bundle.
+  ({ lineCa, onlineCaId, issued, onlineIds } = await setUpOfflineLineInProcess(offline, online, files, { certificates: 3, validity: '30d' }));
+  assert.equal(onlineIds.length, 3);
   await revokeCertificate(online.ctx, onlineIds[0], 'keyCompromise', 'test');
 });
 

@@ -6,14 +6,15 @@
 // certificate's own distribution point, refuses it and accepts the others.
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseCrl } from '../../src/x509/crl.ts';
-import { cli, cliEnv, fleet, MAIN, NODE, ROOT, tempDir } from '../cli/run.ts';
+import { cli, fleet, ok, tempDir } from '../cli/run.ts';
 import { crlDpOf } from '../crl/harness.ts';
+import { setUpOfflineLine, startServe, type ServeProcess } from './offline-line.ts';
+import { freePort } from '../helpers/free-port.ts';
 
 const dir = tempDir('fleetpki-offline-crl-issuing-');
 const usb = join(dir, 'usb');
@@ -23,44 +24,9 @@ const onlineDir = join(dir, 'online');
 const onlineConfig = join(dir, 'online.json');
 const published = join(dir, 'published');
 let base = '';
-const online = fleet(onlineDir, { FLEETPKI_CONFIG: onlineConfig });
-let server: ChildProcess | undefined;
-let serverOutput = '';
-
-async function ok(result: Promise<{ code: number | null; stderr: string; stdout: string }>): Promise<string> {
-  const r = await result;
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer(): Promise<void> {
-  server = spawn(NODE, [MAIN, 'serve', '--data-dir', onlineDir], { cwd: ROOT, env: cliEnv({ FLEETPKI_CONFIG: onlineConfig }), stdio: ['ignore', 'pipe', 'pipe'] });
-  server.stdout!.on('data', (chunk) => (serverOutput += chunk));
-  server.stderr!.on('data', (chunk) => (serverOutput += chunk));
-  for (const started = Date.now(); Date.now() - started < 30_000; await new Promise((r) => setTimeout(r, 100))) {
-    if (server.exitCode !== null) break;
-    if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) return;
-  }
-  throw new Error(`serve not up:\n${serverOutput}`);
-}
-
-function csrs(folder: string, serials: string[]): void {
-  mkdirSync(folder, { recursive: true });
-  for (const serial of serials) {
-    execFileSync('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, `${serial}.key`), '-subj', `/serialNumber=${serial}`, '-out', join(folder, `${serial}.csr`)], { stdio: 'ignore' });
-  }
-}
+const onlineEnv = { FLEETPKI_CONFIG: onlineConfig };
+const online = fleet(onlineDir, onlineEnv);
+let server: ServeProcess | undefined;
 
 before(async () => {
   mkdirSync(usb);
@@ -72,37 +38,15 @@ before(async () => {
   await ok(online.run('init'));
 
   // Offline: an issuing CA for the line, under the same name it will have online (its CRL
-  // URLs name it), and a profile issuing from it.
-  await ok(offline.run('ca', 'create', '--name', 'line-ca', '--parent', 'fleet-root', '--validity-days', '365', '--common-name', 'Line 3 Gateway CA', '--organization', 'Fleet'));
-  const profile = { ...(await offline.json('profile', 'show', 'gateway')), name: 'line-gateway', ca: 'line-ca' };
-  writeFileSync(join(dir, 'line-gateway.json'), JSON.stringify(profile));
-  await ok(offline.run('profile', 'set', join(dir, 'line-gateway.json')));
-  writeFileSync(onUsb('root.pem'), await ok(offline.run('ca', 'chain', 'fleet-root')));
-  writeFileSync(onUsb('line-ca.pem'), await ok(offline.run('ca', 'chain', 'line-ca')));
-
-  // Online: know both CAs without their keys, the profile, the devices.
-  await ok(online.run('ca', 'import-root', '--name', 'offline-root', '--cert', onUsb('root.pem')));
-  await ok(online.run('ca', 'import-issuing', '--name', 'line-ca', '--cert', onUsb('line-ca.pem')));
-  await ok(online.run('profile', 'set', join(dir, 'line-gateway.json')));
-  const csv = join(dir, 'devices.csv');
-  writeFileSync(csv, 'serial,class,environment\nGW-1,gateway,production\nGW-2,gateway,production\nGW-3,gateway,production\n');
-  await ok(offline.run('device', 'import', csv));
-  await ok(online.run('device', 'import', csv));
-
-  csrs(join(dir, 'line'), ['GW-1', 'GW-2', 'GW-3']);
-  await ok(offline.run('--public-url', base, 'batch', 'sign', '--csr', join(dir, 'line'), '--profile', 'line-gateway', '--out', onUsb('line')));
-  await ok(online.run('cert', 'import', '--bundle', onUsb('line')));
+  // URLs name it), and a profile issuing from it; online: both CAs without their keys, the
+  // profile, the devices, the certificates signed offline.
+  await setUpOfflineLine({ dir, usb, offline, online, base, serials: ['GW-1', 'GW-2', 'GW-3'] });
   writeFileSync(join(dir, 'chain.pem'), await ok(online.run('ca', 'chain', 'line-ca')));
-  await startServer();
+  server = await startServe(onlineDir, onlineEnv, base);
 });
 
 after(async () => {
-  if (!server || server.exitCode !== null) return;
-  const exited = new Promise((resolve) => server!.once('exit', resolve));
-  server.kill('SIGTERM');
-  const timer = setTimeout(() => server!.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
+  await server?.stop();
 });
 
 function verifyDownloading(certFile: string): { ok: boolean; output: string } {

@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { cli, fleet, tempDir } from '../cli/run.ts';
+import { cli, fleet, ok, tempDir } from '../cli/run.ts';
 
 const dir = tempDir('fleetpki-offline-crl-root-');
 const usb = join(dir, 'usb');
@@ -19,12 +19,6 @@ const published = join(dir, 'published');
 const onlineConfig = join(dir, 'online.yaml');
 const offline = fleet(join(dir, 'offline'));
 const online = fleet(join(dir, 'online'), { FLEETPKI_CONFIG: onlineConfig });
-
-async function ok(result: Promise<{ code: number | null; stderr: string; stdout: string }>): Promise<string> {
-  const r = await result;
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout;
-}
 
 function verifyAll(cert: string): { ok: boolean; output: string } {
   const r = spawnSync('openssl', ['verify', '-crl_check_all', '-CAfile', onUsb('root.pem'), '-untrusted', onUsb('devices-eu.pem'), '-CRLfile', join(published, 'crls.pem'), cert], { encoding: 'utf8' });

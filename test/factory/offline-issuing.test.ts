@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { cli, fleet, tempDir } from '../cli/run.ts';
+import { cli, fleet, ok, tempDir } from '../cli/run.ts';
 
 const dir = tempDir('fleetpki-offline-issuing-');
 const offline = fleet(join(dir, 'offline'));
@@ -17,12 +17,6 @@ const online = fleet(join(dir, 'online'));
 const stranger = fleet(join(dir, 'stranger'));
 const usb = join(dir, 'usb');
 const onUsb = (...names: string[]) => join(usb, ...names);
-
-async function ok(result: Promise<{ code: number | null; stderr: string; stdout: string }>): Promise<string> {
-  const r = await result;
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout;
-}
 
 function csrs(folder: string, serials: string[]): void {
   mkdirSync(folder, { recursive: true });

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { extensionIn } from '../helpers/openssl.ts';
-import { cli, fleet, tempDir } from '../cli/run.ts';
+import { cli, fleet, ok, tempDir } from '../cli/run.ts';
 
 const dir = tempDir('fleetpki-offline-');
 const offline = fleet(join(dir, 'offline'));
@@ -17,12 +17,6 @@ const stranger = fleet(join(dir, 'stranger'));
 /** The USB stick: the only thing both sides see. */
 const usb = join(dir, 'usb');
 const onUsb = (name: string) => join(usb, name);
-
-async function ok(result: Promise<{ code: number | null; stderr: string; stdout: string }>): Promise<string> {
-  const r = await result;
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout;
-}
 
 before(async () => {
   mkdirSync(usb);

@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { execFileSync } from 'node:child_process';
@@ -16,6 +15,7 @@ import { unsealPrivateKey } from '../../src/signer/sealed-key.ts';
 import type { CertificatesTable } from '../../src/store/schema.ts';
 import { toPem } from '../../src/x509/pem.ts';
 import { openFirmwareFleet, type FirmwareFleet } from './fixture.ts';
+import { freePort } from '../helpers/free-port.ts';
 
 let f: FirmwareFleet;
 const responders: ChildProcess[] = [];
@@ -23,15 +23,6 @@ let good: { image: string; files: FirmwareFiles; cert: CertificatesTable };
 let revoked: { image: string; files: FirmwareFiles; cert: CertificatesTable };
 let goodUrl: string;
 let impostorUrl: string;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const stamp = (date: Date) => date.toISOString().replace(/[-:T]/g, '').slice(2, 14) + 'Z';
 

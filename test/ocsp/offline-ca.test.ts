@@ -7,13 +7,14 @@
 // instance runs on PostgreSQL when FLEETPKI_TEST_PG_URL answers, on SQLite otherwise.
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { cli, cliEnv, fleet, MAIN, NODE, ROOT, tempDir } from '../cli/run.ts';
+import { cli, fleet, ok, tempDir } from '../cli/run.ts';
+import { setUpOfflineLine, startServe, type ServeProcess } from '../factory/offline-line.ts';
+import { freePort } from '../helpers/free-port.ts';
 import { postgresCase } from '../store/engines.ts';
 import { openssl } from './helpers.ts';
 
@@ -27,37 +28,8 @@ const onlineConfig = join(dir, 'online.json');
 const onlineEnv: Record<string, string> = { FLEETPKI_CONFIG: onlineConfig, ...(pg.skip ? {} : { FLEETPKI_DB_URL: pg.url }) };
 const online = fleet(onlineDir, onlineEnv);
 let base = '';
-let server: ChildProcess | undefined;
-let serverOutput = '';
+let server: ServeProcess | undefined;
 const certs = new Map<string, { id: string; file: string }>();
-
-async function ok(result: Promise<{ code: number | null; stderr: string; stdout: string }>): Promise<string> {
-  const r = await result;
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer(): Promise<void> {
-  server = spawn(NODE, [MAIN, 'serve', '--data-dir', onlineDir], { cwd: ROOT, env: cliEnv(onlineEnv), stdio: ['ignore', 'pipe', 'pipe'] });
-  server.stdout!.on('data', (chunk) => (serverOutput += chunk));
-  server.stderr!.on('data', (chunk) => (serverOutput += chunk));
-  for (const started = Date.now(); Date.now() - started < 30_000; await new Promise((r) => setTimeout(r, 100))) {
-    if (server.exitCode !== null) break;
-    if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) return;
-  }
-  throw new Error(`serve not up:\n${serverOutput}`);
-}
 
 const sha256Of = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
@@ -85,28 +57,10 @@ before(async () => {
   await ok(cli(['init', '--data-dir', offline.dataDir]));
   await ok(online.run('init'));
 
-  // Offline: an issuing CA for a factory line and a profile issuing from it (the flow of docs/factory.md).
-  await ok(offline.run('ca', 'create', '--name', 'line-ca', '--parent', 'fleet-root', '--validity-days', '365', '--common-name', 'Line 3 Gateway CA', '--organization', 'Fleet'));
-  const profile = { ...(await offline.json('profile', 'show', 'gateway')), name: 'line-gateway', ca: 'line-ca' };
-  writeFileSync(join(dir, 'line-gateway.json'), JSON.stringify(profile));
-  await ok(offline.run('profile', 'set', join(dir, 'line-gateway.json')));
-  writeFileSync(onUsb('root.pem'), await ok(offline.run('ca', 'chain', 'fleet-root')));
-  writeFileSync(onUsb('line-ca.pem'), await ok(offline.run('ca', 'chain', 'line-ca')));
-
-  // Online: both CAs known by their certificates only, the devices, the certificates signed offline.
-  await ok(online.run('ca', 'import-root', '--name', 'offline-root', '--cert', onUsb('root.pem')));
-  await ok(online.run('ca', 'import-issuing', '--name', 'line-ca', '--cert', onUsb('line-ca.pem')));
-  await ok(online.run('profile', 'set', join(dir, 'line-gateway.json')));
-  const csv = join(dir, 'devices.csv');
-  writeFileSync(csv, 'serial,class,environment\nGW-1,gateway,production\nGW-2,gateway,production\n');
-  await ok(offline.run('device', 'import', csv));
-  await ok(online.run('device', 'import', csv));
-  mkdirSync(join(dir, 'line'));
-  for (const serial of ['GW-1', 'GW-2']) {
-    execFileSync('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, `${serial}.key`), '-subj', `/serialNumber=${serial}`, '-out', join(dir, 'line', `${serial}.csr`)], { stdio: 'ignore' });
-  }
-  await ok(offline.run('--public-url', base, 'batch', 'sign', '--csr', join(dir, 'line'), '--profile', 'line-gateway', '--out', onUsb('line')));
-  await ok(online.run('cert', 'import', '--bundle', onUsb('line')));
+  // Offline: an issuing CA for a factory line and a profile issuing from it (the flow of
+  // docs/factory.md); online: both CAs known by their certificates only, the devices, the
+  // certificates signed offline.
+  await setUpOfflineLine({ dir, usb, offline, online, base, serials: ['GW-1', 'GW-2'] });
   for (const cert of (await online.json('cert', 'list', '--issuer', 'line-ca')).items as Array<{ id: string; serial: string; device: { externalSerial: string } | null }>) {
     const shown = await online.json('cert', 'show', cert.id);
     const file = join(dir, `${cert.serial}.pem`);
@@ -116,17 +70,11 @@ before(async () => {
   assert.deepEqual([...certs.keys()].sort(), ['GW-1', 'GW-2']);
   // The chain relying parties trust: the offline root and the offline issuing CA.
   writeFileSync(join(dir, 'chain.pem'), readFileSync(onUsb('root.pem'), 'utf8') + readFileSync(onUsb('line-ca.pem'), 'utf8'));
-  await startServer();
+  server = await startServe(onlineDir, onlineEnv, base);
 });
 
 after(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((resolve) => server!.once('exit', resolve));
-    server.kill('SIGTERM');
-    const timer = setTimeout(() => server!.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  }
+  await server?.stop();
   await pg.cleanup();
 });
 

@@ -8,20 +8,14 @@
 
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { revokeCertificate } from '../../src/app/certificates.ts';
-import { createIssuing, importRoot } from '../../src/app/cas.ts';
-import { createDevice } from '../../src/app/devices.ts';
-import { putProfile } from '../../src/app/profiles.ts';
 import type { Issuer } from '../../src/ca/issuer.ts';
 import { newSerial } from '../../src/ca/serial.ts';
 import { buildTbs, signTbs } from '../../src/ca/sign.ts';
-import { readBundle } from '../../src/factory/bundle-read.ts';
-import { importIssuingCa } from '../../src/factory/ca-import-issuing.ts';
-import { importBundle } from '../../src/factory/cert-import.ts';
 import { listAlerts, runJobNow } from '../../src/lifecycle/operations.ts';
 import { createLifecycle } from '../../src/lifecycle/service.ts';
 import { responderExpiry } from '../../src/ocsp/offline-due.ts';
@@ -41,7 +35,8 @@ import { encodeName } from '../../src/x509/name.ts';
 import { toPem } from '../../src/x509/pem.ts';
 import { openTestFleet, type TestFleet } from '../helpers/context.ts';
 import { postgresCase } from '../store/engines.ts';
-import { issueDevice, type Issued } from '../crl/harness.ts';
+import { type Issued } from '../crl/harness.ts';
+import { setUpOfflineLineInProcess } from '../crl/offline-line.ts';
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
@@ -105,25 +100,9 @@ before(async () => {
   if (pg.skip) console.log(`# the online instance runs on SQLite: ${pg.skip}`);
   [offline, online, stranger] = await Promise.all([openTestFleet(), openTestFleet(pg.skip ? {} : { db: pg.url }), openTestFleet()]);
   const files = mkdtempSync(join(tmpdir(), 'fleetpki-offline-ocsp-'));
-  const profile = { name: 'line', ca: 'line-ca', keys: { allowed: ['ec-p256'] }, validity: '90d', subject: { CN: '{{device.id}}' }, keyUsage: ['digitalSignature'], extKeyUsage: ['clientAuth'] } as const;
-  await createIssuing(offline.ctx, { name: 'line-ca', keyType: 'ec-p256', validityDays: 365, commonName: 'Line CA', organization: 'Fleet' }, 'fleet-root', 'test');
-  await putProfile(offline.ctx, profile, 'test');
-  lineCa = await offline.ctx.cas.byName('line-ca');
-  lineCaCert = lineCa.cert;
-  await importRoot(online.ctx, 'offline-root', toPem((await offline.ctx.cas.byName('fleet-root')).row.certificate_der, 'CERTIFICATE'), 'test');
-  await importIssuingCa(online.ctx, 'line-ca', toPem(lineCa.row.certificate_der, 'CERTIFICATE'), 'test');
-  await putProfile(online.ctx, profile, 'test');
   // Certificates signed offline, recorded online through a bundle, as batch sign and cert import do.
-  issued = [await issueDevice(offline, 'line'), await issueDevice(offline, 'line')];
-  const signedList = [];
-  for (const [i, cert] of issued.entries()) {
-    const device = await offline.ctx.db.selectFrom('devices').select('external_serial').where('id', '=', cert.deviceId).executeTakeFirstOrThrow();
-    await createDevice(online.ctx, { externalSerial: device.external_serial, deviceClass: 'sensor', environment: 'production' }, 'test');
-    writeFileSync(join(files, `c${i}.pem`), cert.pem);
-    signedList.push({ file: `c${i}.pem`, serial: device.external_serial, profile: 'line' });
-  }
-  writeFileSync(join(files, 'manifest.json'), JSON.stringify({ signed: signedList }));
-  onlineIds = (await importBundle(online.ctx, readBundle(files), {}, 'test')).imported.map((i) => i.certificateId);
+  ({ lineCa, issued, onlineIds } = await setUpOfflineLineInProcess(offline, online, files, { certificates: 2, validity: '90d' }));
+  lineCaCert = lineCa.cert;
   assert.equal(onlineIds.length, 2);
 });
 
